@@ -1,0 +1,232 @@
+/* agent/store.h - the durable store, behind a vtable.
+ *
+ * Callers see only struct store and the store_*() wrappers; a backend
+ * (store_sqlite.c today, PostgreSQL later) fills struct store_ops. Every
+ * write is one transaction: an order import, a document with its number, a
+ * journal step. A crash at any point leaves the store as it was before the
+ * transaction or after it, never between.
+ *
+ * Ownership: store_open() returns a store the caller frees with store_close().
+ * Structs handed to callbacks are owned by the store and valid only during the
+ * call; copy what you keep.
+ */
+#ifndef PL_AGENT_STORE_H
+#define PL_AGENT_STORE_H
+
+#include "fiscal/document.h"
+#include "fiscal/numbering.h"
+#include "fiscal/order.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Outcome of an order upsert. */
+enum store_upsert { STORE_INSERTED, STORE_UPDATED, STORE_UNCHANGED };
+
+struct store_status_event {
+	int64_t order_id;
+	char from[32]; /* empty for the first status */
+	char to[32];
+	int64_t at; /* unix seconds */
+};
+
+/* Filter for listings; zero fields do not filter. */
+struct store_order_filter {
+	const char *source;
+	const char *status;
+	int64_t since; /* created >= since */
+	size_t limit;  /* 0 = no limit */
+};
+
+struct store_doc_filter {
+	int has_kind; /* filter on kind when set */
+	enum doc_kind kind;
+	int has_state;
+	enum doc_state state;
+	int64_t order_id;
+	size_t limit;
+};
+
+/* A journalled side effect (receipt, invoice, label, e-mail, upload). */
+enum job_state {
+	JOB_PENDING,   /* intent recorded, nothing sent */
+	JOB_SENDING,   /* committed right before the first byte leaves */
+	JOB_UNKNOWN,   /* was SENDING when the agent stopped: reconcile, never resend blindly */
+	JOB_DONE,
+	JOB_FAILED,    /* definitely not done; may be retried as a new attempt */
+	JOB_CANCELLED,
+	JOB_STATE_COUNT
+};
+const char *job_state_name(enum job_state s);
+int job_state_parse(const char *s, enum job_state *out);
+
+struct job {
+	int64_t id;
+	int64_t order_id;
+	char kind[16];            /* "receipt", "invoice", "label", "email", "upload" */
+	enum job_state state;
+	int attempt;
+	char idem_key[96];        /* unique: one side effect per key */
+	char *request;            /* JSON text, owned (free()) */
+	char *result;             /* JSON text, owned, may be NULL */
+	int64_t created, updated; /* unix milliseconds */
+};
+void job_release(struct job *j);
+
+typedef int store_order_fn(const struct order *o, void *arg);   /* non-zero stops */
+typedef int store_doc_fn(const struct document *d, void *arg);  /* non-zero stops */
+typedef int store_event_fn(const struct store_status_event *e, void *arg);
+typedef int store_job_fn(const struct job *j, void *arg);
+
+/* Backend contract. All slots are mandatory. Each returns 0 or -PL_E*. */
+struct store_ops {
+	const char *name; /* "sqlite", "postgres" */
+	/* Open (creating and migrating the schema) the store at `dsn`. */
+	int (*open)(struct store **out, const char *dsn);
+	/* Close and free; accepts a half-open store. */
+	void (*close)(struct store *s);
+	/* Schema version now in force. */
+	int (*schema_version)(struct store *s, int *out);
+
+	/* Insert or update an order by (source, ext_id); records a status event
+	 * when the status changed. Fills o->id. One transaction. */
+	int (*order_upsert)(struct store *s, struct order *o, int64_t now, enum store_upsert *out);
+	/* Several orders in ONE transaction: all stored, or none. */
+	int (*order_upsert_many)(struct store *s, struct order *v, size_t n, int64_t now,
+				 enum store_upsert *outs);
+	int (*order_get)(struct store *s, int64_t id, struct order *out);
+	int (*order_find)(struct store *s, const char *source, const char *ext_id,
+			  struct order *out);
+	/* Find by human number (or by ext_id when no number matches). */
+	int (*order_find_number)(struct store *s, const char *number, struct order *out);
+	int (*order_list)(struct store *s, const struct store_order_filter *f, store_order_fn *fn,
+			  void *arg);
+	int (*order_events)(struct store *s, int64_t order_id, store_event_fn *fn, void *arg);
+
+	/* Store a document; when `num` is not NULL take the next number of
+	 * (kind, period of d->issue_date) and write it into d->number in the
+	 * same transaction. Fills d->id. */
+	int (*doc_insert)(struct store *s, struct document *d, const struct numbering *num);
+	int (*doc_get)(struct store *s, int64_t id, struct document *out);
+	int (*doc_list)(struct store *s, const struct store_doc_filter *f, store_doc_fn *fn,
+			void *arg);
+	int (*doc_set_state)(struct store *s, int64_t id, enum doc_state state,
+			     const char *remote_id);
+
+	/* Journal. job_begin inserts the intent (PENDING) unless the idem_key
+	 * exists, in which case it loads the existing job into *j and returns
+	 * -PL_EEXIST. */
+	int (*job_begin)(struct store *s, struct job *j);
+	/* Move a job to `state`, bump attempt when `new_attempt`, set result
+	 * (may be NULL: keep). One durable commit. */
+	int (*job_update)(struct store *s, int64_t id, enum job_state state, bool new_attempt,
+			  const char *result);
+	int (*job_get)(struct store *s, int64_t id, struct job *out);
+	/* Jobs in a state (e.g. JOB_SENDING at start-up), oldest first. */
+	int (*job_list)(struct store *s, enum job_state state, store_job_fn *fn, void *arg);
+
+	/* Audit log of manual actions. */
+	int (*audit_add)(struct store *s, const char *actor, const char *action,
+			 const char *object, const char *detail, int64_t now);
+};
+
+/* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
+extern const struct store_ops store_sqlite_ops;
+
+/* Every store starts with its ops pointer (SQLite's pMethod-first layout). */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Open by DSN, choosing the backend. */
+int store_open(struct store **out, const char *dsn);
+
+static inline void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+static inline int store_order_upsert(struct store *s, struct order *o, int64_t now,
+				     enum store_upsert *out)
+{
+	return s->ops->order_upsert(s, o, now, out);
+}
+static inline int store_order_upsert_many(struct store *s, struct order *v, size_t n, int64_t now,
+					  enum store_upsert *outs)
+{
+	return s->ops->order_upsert_many(s, v, n, now, outs);
+}
+static inline int store_order_get(struct store *s, int64_t id, struct order *out)
+{
+	return s->ops->order_get(s, id, out);
+}
+static inline int store_order_find(struct store *s, const char *source, const char *ext_id,
+				   struct order *out)
+{
+	return s->ops->order_find(s, source, ext_id, out);
+}
+static inline int store_order_find_number(struct store *s, const char *number, struct order *out)
+{
+	return s->ops->order_find_number(s, number, out);
+}
+static inline int store_order_list(struct store *s, const struct store_order_filter *f,
+				   store_order_fn *fn, void *arg)
+{
+	return s->ops->order_list(s, f, fn, arg);
+}
+static inline int store_order_events(struct store *s, int64_t order_id, store_event_fn *fn,
+				     void *arg)
+{
+	return s->ops->order_events(s, order_id, fn, arg);
+}
+static inline int store_doc_insert(struct store *s, struct document *d,
+				   const struct numbering *num)
+{
+	return s->ops->doc_insert(s, d, num);
+}
+static inline int store_doc_get(struct store *s, int64_t id, struct document *out)
+{
+	return s->ops->doc_get(s, id, out);
+}
+static inline int store_doc_list(struct store *s, const struct store_doc_filter *f,
+				 store_doc_fn *fn, void *arg)
+{
+	return s->ops->doc_list(s, f, fn, arg);
+}
+static inline int store_doc_set_state(struct store *s, int64_t id, enum doc_state state,
+				      const char *remote_id)
+{
+	return s->ops->doc_set_state(s, id, state, remote_id);
+}
+static inline int store_job_begin(struct store *s, struct job *j)
+{
+	return s->ops->job_begin(s, j);
+}
+static inline int store_job_update(struct store *s, int64_t id, enum job_state state,
+				   bool new_attempt, const char *result)
+{
+	return s->ops->job_update(s, id, state, new_attempt, result);
+}
+static inline int store_job_get(struct store *s, int64_t id, struct job *out)
+{
+	return s->ops->job_get(s, id, out);
+}
+static inline int store_job_list(struct store *s, enum job_state state, store_job_fn *fn,
+				 void *arg)
+{
+	return s->ops->job_list(s, state, fn, arg);
+}
+static inline int store_audit_add(struct store *s, const char *actor, const char *action,
+				  const char *object, const char *detail, int64_t now)
+{
+	return s->ops->audit_add(s, actor, action, object, detail, now);
+}
+static inline int store_schema_version(struct store *s, int *out)
+{
+	return s->ops->schema_version(s, out);
+}
+
+#endif

@@ -1,0 +1,75 @@
+/* base/diag.c - a capped list of input errors with their places. */
+#include "base/diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(struct diag *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void diag_release(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].where);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	diag_init(d);
+}
+
+void diag_add(struct diag *d, const char *where, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	struct diag_entry *e;
+
+	if (d->n >= DIAG_MAX_ENTRIES) {
+		d->dropped++;
+		return;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct diag_entry *v = realloc(d->v, cap * sizeof(*v));
+		if (!v) {
+			d->dropped++;
+			return;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e = &d->v[d->n];
+	e->where = where ? strdup(where) : NULL;
+	e->msg = strdup(msg);
+	if (!e->msg || (where && !e->where)) {
+		free(e->where);
+		free(e->msg);
+		d->dropped++;
+		return;
+	}
+	d->n++;
+}
+
+size_t diag_count(const struct diag *d)
+{
+	return d->n + d->dropped;
+}
+
+void diag_print(const struct diag *d, FILE *out, const char *prefix)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (prefix)
+			fprintf(out, "%s: ", prefix);
+		if (d->v[i].where)
+			fprintf(out, "%s: ", d->v[i].where);
+		fprintf(out, "%s\n", d->v[i].msg);
+	}
+	if (d->dropped)
+		fprintf(out, "%s%s... and %zu more errors\n", prefix ? prefix : "", prefix ? ": " : "",
+			d->dropped);
+}

@@ -1,0 +1,95 @@
+/* fiscal/order.h - the customer order (ZK) as the agent keeps it.
+ *
+ * Strings are fixed-size, NUL-terminated arrays: the caps are part of the
+ * validation contract (docs/orders.md), so an order that fits the struct fits
+ * the store, the printer and every template. Money is int64 minor units,
+ * quantities are thousandths (see fiscal/money.h).
+ *
+ * Ownership: struct order is embedded or allocated by the caller;
+ * order_init() zeroes it, order_release() frees the lines array. Copy with
+ * order_copy(), never with memcpy (the lines are owned).
+ */
+#ifndef PL_FISCAL_ORDER_H
+#define PL_FISCAL_ORDER_H
+
+#include "fiscal/money.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ORDER_MAX_LINES 500
+#define ORDER_MAX_TAGS  16
+
+struct order_address {
+	char street[128];
+	char postcode[16];
+	char city[64];
+	char country[3]; /* ISO 3166-1 alpha-2, "PL" */
+};
+
+struct order_buyer {
+	char name[128];    /* person */
+	char company[160]; /* company name; empty for a consumer */
+	char nip[16];      /* normalised: 10 digits for PL, "DE123..." for a foreign EU VAT id */
+	char email[128];
+	char phone[32];
+	char country[3];
+	struct order_address billing;
+};
+
+struct order_delivery {
+	char method[64];       /* "inpost_locker", "dpd", "pickup", ... */
+	char pickup_point[32]; /* locker / point id, e.g. "KRA010M" */
+	struct order_address address;
+	char recipient[128];
+	int64_t cost; /* gross, minor units */
+	enum vat_rate cost_vat;
+};
+
+struct order_payment {
+	char type[16];   /* cash|card|transfer|online|cod|blik|voucher|other */
+	char status[16]; /* unpaid|partial|paid|refunded */
+	int64_t paid;    /* minor units */
+};
+
+struct order_line {
+	char sku[64];
+	char ean[15];  /* EAN-8, EAN-13 or GTIN-14 digits; empty if none */
+	char name[256];
+	int64_t qty;   /* thousandths */
+	char unit[8];  /* "szt", "kg", ... */
+	int64_t unit_price; /* gross, minor units */
+	enum vat_rate vat;
+};
+
+struct order {
+	int64_t id;        /* store row id; 0 before it is stored */
+	char source[16];   /* shop|allegro|file|manual */
+	char ext_id[64];   /* id at the source; (source, ext_id) is unique */
+	char number[64];   /* human order number, "ZK/2026/0042" */
+	int64_t created;   /* unix seconds, UTC */
+	int64_t updated;
+	char status[32];   /* new|accepted|paid|packed|shipped|cancelled|returned|... */
+	char currency[4];  /* ISO 4217 */
+	int64_t total;     /* declared gross total, minor units: lines + delivery */
+	struct order_buyer buyer;
+	struct order_delivery delivery;
+	struct order_payment payment;
+	char notes[1024];
+	char tags[ORDER_MAX_TAGS][32];
+	size_t ntags;
+	char allegro_checkout_id[64]; /* Allegro checkout-form id (UUID) */
+	struct order_line *lines;
+	size_t nlines;
+};
+
+void order_init(struct order *o);
+void order_release(struct order *o);
+/* Deep copy; dst must be initialised (it is released first). 0 or -PL_ENOMEM. */
+int order_copy(struct order *dst, const struct order *src);
+/* Append a line (copied). 0, -PL_ENOMEM or -PL_ETOOBIG past ORDER_MAX_LINES. */
+int order_add_line(struct order *o, const struct order_line *l);
+/* Sum of line gross values plus delivery cost, minor units. */
+int64_t order_computed_total(const struct order *o);
+
+#endif
