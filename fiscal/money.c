@@ -1,0 +1,170 @@
+/* fiscal/money.c - integer money, VAT rates and the VAT method of money.h.
+ *
+ * All arithmetic goes through money_muldiv_round(), which does the product in
+ * 128 bits, so a line of 999 999.99 PLN x 1 000 000 units cannot overflow
+ * silently; a result that does not fit int64 saturates (callers validate
+ * ranges long before that, see fiscal/order_json.c).
+ */
+#include "fiscal/money.h"
+
+#include "base/err.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *name;
+	int percent;
+} vat_table[VAT_RATE_COUNT] = {
+    [VAT_23] = {"23", 23}, [VAT_8] = {"8", 8},   [VAT_5] = {"5", 5},   [VAT_0] = {"0", 0},
+    [VAT_ZW] = {"zw", 0},  [VAT_NP] = {"np", 0}, [VAT_OO] = {"oo", 0},
+};
+
+const char *vat_rate_name(enum vat_rate r)
+{
+	if ((unsigned)r >= VAT_RATE_COUNT)
+		return "?";
+	return vat_table[r].name;
+}
+
+int vat_rate_parse(const char *s, enum vat_rate *out)
+{
+	char tmp[8];
+	size_t len;
+
+	if (!s)
+		return -PL_EINVAL;
+	len = strlen(s);
+	/* "23%" is how people write it; accept one trailing percent sign */
+	if (len > 0 && s[len - 1] == '%')
+		len--;
+	if (len == 0 || len >= sizeof(tmp))
+		return -PL_EINVAL;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	for (int r = 0; r < VAT_RATE_COUNT; r++) {
+		if (strcasecmp(tmp, vat_table[r].name) == 0) {
+			/* "zw%" is nonsense: a percent sign only after a number */
+			if (len != strlen(s) && vat_table[r].name[0] > '9')
+				return -PL_EINVAL;
+			*out = (enum vat_rate)r;
+			return 0;
+		}
+	}
+	return -PL_EINVAL;
+}
+
+int vat_rate_percent(enum vat_rate r)
+{
+	if ((unsigned)r >= VAT_RATE_COUNT)
+		return 0;
+	return vat_table[r].percent;
+}
+
+int64_t money_muldiv_round(int64_t a, int64_t b, int64_t d)
+{
+	__int128 p = (__int128)a * b;
+	__int128 q, r;
+	bool neg;
+
+	if (d <= 0)
+		return 0; /* contract: d > 0; never divide by zero */
+	neg = p < 0;
+	if (neg)
+		p = -p;
+	q = p / d;
+	r = p % d;
+	/* half away from zero: round up when the remainder is at least half */
+	if (2 * r >= d)
+		q++;
+	if (neg)
+		q = -q;
+	if (q > INT64_MAX)
+		return INT64_MAX;
+	if (q < INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)q;
+}
+
+int64_t money_line_gross(int64_t unit_gross, int64_t qty_milli)
+{
+	return money_muldiv_round(unit_gross, qty_milli, 1000);
+}
+
+int64_t money_vat_from_gross(int64_t gross, enum vat_rate r)
+{
+	int p = vat_rate_percent(r);
+
+	if (p == 0)
+		return 0;
+	return money_muldiv_round(gross, p, 100 + p);
+}
+
+char *money_format(int64_t minor, char *buf, unsigned long size)
+{
+	/* magnitude in unsigned so INT64_MIN formats too */
+	uint64_t m = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+
+	if (!buf || size == 0)
+		return buf;
+	snprintf(buf, size, "%s%llu.%02llu", minor < 0 ? "-" : "", (unsigned long long)(m / 100),
+		 (unsigned long long)(m % 100));
+	return buf;
+}
+
+int money_parse(const char *s, int64_t *out)
+{
+	bool neg = false;
+	uint64_t units = 0;
+	int ndigits = 0, decimals = 0;
+	uint64_t frac = 0;
+	const uint64_t limit = (uint64_t)INT64_MAX / 100;
+
+	if (!s)
+		return -PL_EINVAL;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	} else if (*s == '+') {
+		s++;
+	}
+	for (; *s >= '0' && *s <= '9'; s++) {
+		units = units * 10 + (uint64_t)(*s - '0');
+		if (units > limit)
+			return -PL_EINVAL;
+		ndigits++;
+	}
+	if (ndigits == 0)
+		return -PL_EINVAL;
+	if (*s == '.' || *s == ',') {
+		s++;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (++decimals > 2)
+				return -PL_EINVAL; /* 1.005 is not money; never round silently */
+			frac = frac * 10 + (uint64_t)(*s - '0');
+		}
+		if (decimals == 0)
+			return -PL_EINVAL; /* "12." */
+	}
+	if (*s != '\0')
+		return -PL_EINVAL;
+	if (decimals == 1)
+		frac *= 10;
+	units = units * 100 + frac;
+	if (units > (uint64_t)INT64_MAX)
+		return -PL_EINVAL;
+	*out = neg ? -(int64_t)units : (int64_t)units;
+	return 0;
+}
+
+bool currency_valid(const char *code)
+{
+	if (!code)
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+	return code[3] == '\0';
+}
