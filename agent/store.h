@@ -52,11 +52,11 @@ struct store_doc_filter {
 
 /* A journalled side effect (receipt, invoice, label, e-mail, upload). */
 enum job_state {
-	JOB_PENDING,   /* intent recorded, nothing sent */
-	JOB_SENDING,   /* committed right before the first byte leaves */
-	JOB_UNKNOWN,   /* was SENDING when the agent stopped: reconcile, never resend blindly */
+	JOB_PENDING, /* intent recorded, nothing sent */
+	JOB_SENDING, /* committed right before the first byte leaves */
+	JOB_UNKNOWN, /* was SENDING when the agent stopped: reconcile, never resend blindly */
 	JOB_DONE,
-	JOB_FAILED,    /* definitely not done; may be retried as a new attempt */
+	JOB_FAILED, /* definitely not done; may be retried as a new attempt */
 	JOB_CANCELLED,
 	JOB_STATE_COUNT
 };
@@ -66,7 +66,7 @@ int job_state_parse(const char *s, enum job_state *out);
 struct job {
 	int64_t id;
 	int64_t order_id;
-	char kind[16];            /* "receipt", "invoice", "label", "email", "upload" */
+	char kind[16]; /* "receipt", "invoice", "label", "email", "upload" */
 	enum job_state state;
 	int attempt;
 	char idem_key[96];        /* unique: one side effect per key */
@@ -76,8 +76,8 @@ struct job {
 };
 void job_release(struct job *j);
 
-typedef int store_order_fn(const struct order *o, void *arg);   /* non-zero stops */
-typedef int store_doc_fn(const struct document *d, void *arg);  /* non-zero stops */
+typedef int store_order_fn(const struct order *o, void *arg);  /* non-zero stops */
+typedef int store_doc_fn(const struct document *d, void *arg); /* non-zero stops */
 typedef int store_event_fn(const struct store_status_event *e, void *arg);
 typedef int store_job_fn(const struct job *j, void *arg);
 
@@ -129,8 +129,8 @@ struct store_ops {
 	int (*job_list)(struct store *s, enum job_state state, store_job_fn *fn, void *arg);
 
 	/* Audit log of manual actions. */
-	int (*audit_add)(struct store *s, const char *actor, const char *action,
-			 const char *object, const char *detail, int64_t now);
+	int (*audit_add)(struct store *s, const char *actor, const char *action, const char *object,
+			 const char *detail, int64_t now);
 };
 
 /* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
@@ -182,8 +182,7 @@ static inline int store_order_events(struct store *s, int64_t order_id, store_ev
 {
 	return s->ops->order_events(s, order_id, fn, arg);
 }
-static inline int store_doc_insert(struct store *s, struct document *d,
-				   const struct numbering *num)
+static inline int store_doc_insert(struct store *s, struct document *d, const struct numbering *num)
 {
 	return s->ops->doc_insert(s, d, num);
 }
@@ -214,8 +213,7 @@ static inline int store_job_get(struct store *s, int64_t id, struct job *out)
 {
 	return s->ops->job_get(s, id, out);
 }
-static inline int store_job_list(struct store *s, enum job_state state, store_job_fn *fn,
-				 void *arg)
+static inline int store_job_list(struct store *s, enum job_state state, store_job_fn *fn, void *arg)
 {
 	return s->ops->job_list(s, state, fn, arg);
 }

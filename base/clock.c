@@ -56,8 +56,8 @@ int pl_parse_iso8601(const char *s, int64_t *out)
 			return -PL_EINVAL; /* a time without a zone is ambiguous */
 		}
 	}
-	if (*s != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+	if (*s != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || se > 60)
 		return -PL_EINVAL;
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return -PL_EINVAL;

@@ -70,6 +70,6 @@ void diag_print(const struct diag *d, FILE *out, const char *prefix)
 		fprintf(out, "%s\n", d->v[i].msg);
 	}
 	if (d->dropped)
-		fprintf(out, "%s%s... and %zu more errors\n", prefix ? prefix : "", prefix ? ": " : "",
-			d->dropped);
+		fprintf(out, "%s%s... and %zu more errors\n", prefix ? prefix : "",
+			prefix ? ": " : "", d->dropped);
 }

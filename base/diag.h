@@ -31,7 +31,7 @@ void diag_init(struct diag *d);
 void diag_release(struct diag *d);
 /* Add an error at `where` (may be NULL). Never fails: on OOM the entry is counted as dropped. */
 void diag_add(struct diag *d, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 size_t diag_count(const struct diag *d);
 /* Print "prefix: where: msg" lines (prefix may be NULL). */
 void diag_print(const struct diag *d, FILE *out, const char *prefix);

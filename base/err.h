@@ -30,7 +30,7 @@ enum pl_err {
 	PL_E_FIRST_ = 999, /* codes start at 1000 so they never collide with errno */
 	PL_ERR_MAP(PL_ERR_GEN)
 #undef PL_ERR_GEN
-	PL_E_LAST_
+	    PL_E_LAST_
 };
 
 /* Message for a code (positive or negative); never NULL, static storage. */

@@ -12,10 +12,10 @@ enum pl_log_level pl_log_threshold = PL_LOG_WARN;
 static const char *log_ident = "packline";
 
 static const char *const level_names[] = {
-	[PL_LOG_ERROR] = "error",
-	[PL_LOG_WARN] = "warn",
-	[PL_LOG_INFO] = "info",
-	[PL_LOG_DEBUG] = "debug",
+    [PL_LOG_ERROR] = "error",
+    [PL_LOG_WARN] = "warn",
+    [PL_LOG_INFO] = "info",
+    [PL_LOG_DEBUG] = "debug",
 };
 
 int pl_log_parse_level(const char *name, enum pl_log_level *out)

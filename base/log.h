@@ -19,7 +19,7 @@ void pl_log_set_level(enum pl_log_level level);
 /* Prefix for every line (e.g. program name); the string must outlive logging. */
 void pl_log_set_ident(const char *ident);
 void pl_log_write(enum pl_log_level level, const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define pl_log(level, ...)                                                                         \
 	do {                                                                                       \

@@ -56,19 +56,19 @@ struct doc_vat_sum {
 };
 
 struct document {
-	int64_t id;          /* store row id */
+	int64_t id; /* store row id */
 	enum doc_kind kind;
 	char number[64];     /* empty until numbered */
 	char issue_date[11]; /* YYYY-MM-DD */
 	char sale_date[11];
 	char currency[4];
 	enum doc_state state;
-	int64_t order_id;        /* store id of the order */
+	int64_t order_id; /* store id of the order */
 	char order_number[64];
-	int64_t corrects_id;     /* correction -> corrected document, 0 if none */
-	int64_t advance_id;      /* final -> its advance, 0 if none */
-	char backend[32];        /* "local", "posnet", "fakturownia", ... */
-	char remote_id[64];      /* id at the backend once issued */
+	int64_t corrects_id; /* correction -> corrected document, 0 if none */
+	int64_t advance_id;  /* final -> its advance, 0 if none */
+	char backend[32];    /* "local", "posnet", "fakturownia", ... */
+	char remote_id[64];  /* id at the backend once issued */
 	char buyer_name[160];
 	char buyer_nip[16];
 	struct doc_line *lines;

@@ -22,16 +22,7 @@
 
 /* VAT rates known to the agent. Percent rates plus the Polish non-percent
  * markers: zw (exempt), np (not subject to tax in PL), oo (reverse charge). */
-enum vat_rate {
-	VAT_23,
-	VAT_8,
-	VAT_5,
-	VAT_0,
-	VAT_ZW,
-	VAT_NP,
-	VAT_OO,
-	VAT_RATE_COUNT
-};
+enum vat_rate { VAT_23, VAT_8, VAT_5, VAT_0, VAT_ZW, VAT_NP, VAT_OO, VAT_RATE_COUNT };
 
 /* "23", "8", "5", "0", "zw", "np", "oo"; never NULL for a valid rate. */
 const char *vat_rate_name(enum vat_rate r);
@@ -54,5 +45,8 @@ int money_parse(const char *s, int64_t *out);
 
 /* ISO 4217 code: three upper-case letters. */
 bool currency_valid(const char *code);
+/* An active ISO 4217 currency a shop can sell in (list in money.c; precious
+ * metals, fund and test codes excluded), e.g. "PLN", "EUR", "CZK". */
+bool currency_known(const char *code);
 
 #endif

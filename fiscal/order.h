@@ -14,11 +14,18 @@
 
 #include "fiscal/money.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define ORDER_MAX_LINES 500
 #define ORDER_MAX_TAGS  16
+/* Largest money amount in an order (total, unit price, delivery, paid): one
+ * billion in major units. Far above any parcel, and small enough that 500
+ * lines of it cannot overflow int64 anywhere. */
+#define ORDER_MONEY_MAX 100000000000LL
+/* Largest quantity of a line: one million units (in thousandths). */
+#define ORDER_QTY_MAX 1000000000LL
 
 struct order_address {
 	char street[128];
@@ -54,24 +61,24 @@ struct order_payment {
 
 struct order_line {
 	char sku[64];
-	char ean[15];  /* EAN-8, EAN-13 or GTIN-14 digits; empty if none */
+	char ean[15]; /* EAN-8, EAN-13 or GTIN-14 digits; empty if none */
 	char name[256];
-	int64_t qty;   /* thousandths */
-	char unit[8];  /* "szt", "kg", ... */
+	int64_t qty;        /* thousandths */
+	char unit[8];       /* "szt", "kg", ... */
 	int64_t unit_price; /* gross, minor units */
 	enum vat_rate vat;
 };
 
 struct order {
-	int64_t id;        /* store row id; 0 before it is stored */
-	char source[16];   /* shop|allegro|file|manual */
-	char ext_id[64];   /* id at the source; (source, ext_id) is unique */
-	char number[64];   /* human order number, "ZK/2026/0042" */
-	int64_t created;   /* unix seconds, UTC */
+	int64_t id;      /* store row id; 0 before it is stored */
+	char source[16]; /* shop|allegro|file|manual */
+	char ext_id[64]; /* id at the source; (source, ext_id) is unique */
+	char number[64]; /* human order number, "ZK/2026/0042" */
+	int64_t created; /* unix seconds, UTC */
 	int64_t updated;
-	char status[32];   /* new|accepted|paid|packed|shipped|cancelled|returned|... */
-	char currency[4];  /* ISO 4217 */
-	int64_t total;     /* declared gross total, minor units: lines + delivery */
+	char status[32];  /* new|accepted|paid|packed|shipped|cancelled|returned|... */
+	char currency[4]; /* ISO 4217 */
+	int64_t total;    /* declared gross total, minor units: lines + delivery */
 	struct order_buyer buyer;
 	struct order_delivery delivery;
 	struct order_payment payment;
@@ -89,7 +96,21 @@ void order_release(struct order *o);
 int order_copy(struct order *dst, const struct order *src);
 /* Append a line (copied). 0, -PL_ENOMEM or -PL_ETOOBIG past ORDER_MAX_LINES. */
 int order_add_line(struct order *o, const struct order_line *l);
-/* Sum of line gross values plus delivery cost, minor units. */
+/* Sum of line gross values plus delivery cost, minor units (saturating). */
 int64_t order_computed_total(const struct order *o);
+
+struct diag;
+/* Check every rule of docs/orders.md that a filled struct can break (NIP and
+ * EAN check digits, known status / currency / VAT / payment values, caps,
+ * UTF-8 text without control bytes, e-mail shape, line sum == total, ...).
+ * Errors go to `d` under JSON paths rooted at `path` ("$.orders[3]" gives
+ * "$.orders[3].lines[1].ean"); a place that already has an error in `d` gets
+ * no second one. Returns 0 or -PL_EINVAL. Used by fiscal/order_json.c and by
+ * connectors that build orders in C. */
+int order_validate(const struct order *o, const char *path, struct diag *d);
+/* Known values (docs/orders.md): order status, payment type, payment status. */
+bool order_status_known(const char *s);
+bool order_payment_type_known(const char *s);
+bool order_payment_status_known(const char *s);
 
 #endif

@@ -15,8 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT   (64 * 1024)
-#define MUTATIONS   20000
+#define MAX_INPUT (64 * 1024)
+#define MUTATIONS 20000
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 

@@ -1,0 +1,80 @@
+/* agent/config.h - the station's configuration (an INI file, read with inih).
+ *
+ * Sections:
+ *   [packline]            store, station, log_level, documents_dir
+ *   [numbering "KIND"]    pattern, reset                (fiscal/numbering.h)
+ *   [rule "NAME"]         when, issue, backend, then    (fiscal/rules.h), in file order
+ *   [template]            document.title, document.footer, email.subject ... (fiscal/template.h)
+ *   [printer "NAME"], [label "NAME"], [shipx], [cups]  raw key/values read by their modules
+ *
+ * Everything is checked when the file is loaded: an unknown section or key, a
+ * bad number pattern, a rule that does not compile, a template naming an
+ * unknown macro are all reported with FILE:LINE[:COL] and the load fails, so
+ * nothing is found wrong at print time. Secrets (API tokens, SMTP passwords)
+ * live only here; config_dump() masks them.
+ *
+ * Ownership: config_load() returns a config the caller frees with config_free().
+ */
+#ifndef PL_AGENT_CONFIG_H
+#define PL_AGENT_CONFIG_H
+
+#include "base/diag.h"
+#include "base/log.h"
+#include "fiscal/document.h"
+#include "fiscal/numbering.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ruleset;
+struct tmpl;
+
+/* A key/value of a section that a later module reads (printer, label, ...). */
+struct config_kv {
+	char section[32]; /* "printer" */
+	char name[64];    /* the quoted name: [printer "fiscal"] -> "fiscal"; "" if none */
+	char key[64];
+	char *value; /* owned */
+	int line;
+};
+
+enum config_tmpl {
+	CONFIG_TMPL_DOC_TITLE,
+	CONFIG_TMPL_DOC_FOOTER,
+	CONFIG_TMPL_DOC_NOTES,
+	CONFIG_TMPL_EMAIL_SUBJECT,
+	CONFIG_TMPL_COUNT
+};
+
+struct config {
+	char path[1024];
+	char store[1024]; /* DSN: "sqlite:PATH" or PATH */
+	char station[64];
+	char documents_dir[1024];
+	enum pl_log_level log_level;
+	bool log_level_set;
+	struct numbering numbering[DOC_KIND_COUNT];
+	struct ruleset *rules;
+	size_t nrules;
+	struct tmpl *tmpl[CONFIG_TMPL_COUNT]; /* NULL when not configured */
+	char *tmpl_text[CONFIG_TMPL_COUNT];
+	struct config_kv *kv;
+	size_t nkv;
+};
+
+/* Defaults only (no file): store "packline.db", built-in number patterns, no rules. */
+int config_defaults(struct config **out);
+/* Load a file over the defaults. Every error goes to `d` as "FILE:LINE[:COL]";
+ * returns 0, or -PL_ECONFIG (then *out is NULL), -PL_EIO, -PL_ENOMEM. */
+int config_load(struct config **out, const char *path, struct diag *d);
+void config_free(struct config *c);
+/* Value of `key` in [section "name"] (name may be "" for an unnamed section), or NULL. */
+const char *config_get(const struct config *c, const char *section, const char *name,
+		       const char *key);
+/* Print the effective configuration as INI (secrets masked). */
+void config_dump(const struct config *c, FILE *out);
+/* Built-in default number pattern for a kind. */
+const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset);
+
+#endif

@@ -1,0 +1,53 @@
+/* agent/process.h - decide an order's document and issue it.
+ *
+ * The workflow step between "order stored" and "document out": the rules
+ * choose the kind (fiscal/rules.h), fiscal/document.h builds the lines and
+ * VAT sums, and the store numbers and keeps the document in one transaction.
+ * A document whose backend is "local" is issued there and then; any other
+ * backend (a fiscal printer, an invoicing service) leaves it pending for that
+ * backend's journalled job. Running it twice never issues twice: an order
+ * that already has a live document of the chosen kind is reported, not
+ * re-issued.
+ */
+#ifndef PL_AGENT_PROCESS_H
+#define PL_AGENT_PROCESS_H
+
+#include "agent/config.h"
+#include "agent/store.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct process_row {
+	char order[64];
+	char status[32];
+	char rule[64];
+	enum doc_kind kind;
+	char number[64];
+	int64_t gross;
+	char currency[4];
+	char outcome[160]; /* "issued", "pending (posnet)", "already issued", reasons */
+	int failed;
+};
+
+struct process_report {
+	struct process_row *rows;
+	size_t n, cap;
+	size_t issued, pending, skipped, failed;
+};
+
+void process_report_init(struct process_report *r);
+void process_report_release(struct process_report *r);
+void process_report_print(const struct process_report *r, FILE *out);
+
+/* Decide and issue one stored order; one row is added to the report. Returns
+ * 0, or -PL_ESTORE when the store failed (stop: the caller must not go on). */
+int process_order(struct store *st, const struct config *cfg, const struct order *o,
+		  struct process_report *rep);
+/* Every stored order, oldest first. */
+int process_all(struct store *st, const struct config *cfg, struct process_report *rep);
+
+/* The backend a document kind goes to when the rule names none. */
+const char *process_default_backend(enum doc_kind k);
+
+#endif
