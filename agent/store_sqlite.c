@@ -1,0 +1,2016 @@
+/* agent/store_sqlite.c - the SQLite backend of agent/store.h.
+ *
+ * Durability (docs/store.md): WAL with synchronous=FULL, so a commit is on
+ * disk when COMMIT returns (WAL+NORMAL may lose the last commits on power
+ * loss, and the journal's "intent before effect" rule needs the intent on
+ * disk before the printer gets a byte). Every write is one BEGIN IMMEDIATE
+ * transaction: the write lock is taken up front, so two processes on one file
+ * queue on busy_timeout instead of failing with SQLITE_BUSY when a read
+ * transaction tries to become a write transaction.
+ *
+ * Enums are stored as their text names so that an accountant with the
+ * sqlite3 shell reads "invoice", "issued", "23" rather than 3, 1, 0.
+ *
+ * Reads that cover several tables run in one deferred (read) transaction, so
+ * they see one snapshot. Listings first collect ids and then load and report
+ * each row with no statement open, so a callback may write to the store.
+ */
+#include "agent/store.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <sqlite3.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How long one lock wait may take, and how often BEGIN IMMEDIATE is retried
+ * after the busy handler gave up: 10 s x 6 = one minute of waiting before a
+ * write reports -PL_EBUSY. */
+#define STORE_BUSY_MS    10000
+#define STORE_BUSY_TRIES 6
+
+/* ---- schema ------------------------------------------------------------ */
+
+/* Forward migrations. Entry i takes the schema from version i to i + 1, in one
+ * transaction together with PRAGMA user_version. Never edit a shipped entry:
+ * add a new one. */
+static const char *const migrations[] = {
+    /* 1: foundation (orders, documents, numbering, journal, audit) */
+    "CREATE TABLE orders (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source TEXT NOT NULL CHECK (source <> ''),\n"
+    "  ext_id TEXT NOT NULL CHECK (ext_id <> ''),\n"
+    "  number TEXT NOT NULL DEFAULT '',\n"
+    "  created INTEGER NOT NULL,\n"
+    "  updated INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3),\n"
+    "  total INTEGER NOT NULL,\n"
+    "  buyer_name TEXT NOT NULL, buyer_company TEXT NOT NULL, buyer_nip TEXT NOT NULL,\n"
+    "  buyer_email TEXT NOT NULL, buyer_phone TEXT NOT NULL, buyer_country TEXT NOT NULL,\n"
+    "  billing_street TEXT NOT NULL, billing_postcode TEXT NOT NULL,\n"
+    "  billing_city TEXT NOT NULL, billing_country TEXT NOT NULL,\n"
+    "  delivery_method TEXT NOT NULL, delivery_pickup_point TEXT NOT NULL,\n"
+    "  delivery_street TEXT NOT NULL, delivery_postcode TEXT NOT NULL,\n"
+    "  delivery_city TEXT NOT NULL, delivery_country TEXT NOT NULL,\n"
+    "  delivery_recipient TEXT NOT NULL, delivery_cost INTEGER NOT NULL,\n"
+    "  delivery_cost_vat TEXT NOT NULL,\n"
+    "  payment_type TEXT NOT NULL, payment_status TEXT NOT NULL,\n"
+    "  payment_paid INTEGER NOT NULL,\n"
+    "  notes TEXT NOT NULL,\n"
+    "  allegro_checkout_id TEXT NOT NULL,\n"
+    "  first_stored INTEGER NOT NULL, -- unix seconds of the first import\n"
+    "  last_stored INTEGER NOT NULL,  -- unix seconds of the last change\n"
+    "  UNIQUE (source, ext_id)\n"
+    ");\n"
+    "CREATE INDEX orders_number ON orders(number);\n"
+    "CREATE INDEX orders_ext_id ON orders(ext_id);\n"
+    "CREATE INDEX orders_created ON orders(created);\n"
+    "CREATE TABLE order_lines (\n"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n"
+    "  pos INTEGER NOT NULL,\n"
+    "  sku TEXT NOT NULL, ean TEXT NOT NULL, name TEXT NOT NULL,\n"
+    "  qty INTEGER NOT NULL, -- thousandths\n"
+    "  unit TEXT NOT NULL,\n"
+    "  unit_price INTEGER NOT NULL, -- gross, minor units\n"
+    "  vat TEXT NOT NULL,\n"
+    "  PRIMARY KEY (order_id, pos)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE order_tags (\n"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n"
+    "  pos INTEGER NOT NULL,\n"
+    "  tag TEXT NOT NULL,\n"
+    "  PRIMARY KEY (order_id, pos)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE status_events (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,\n"
+    "  from_status TEXT NOT NULL, -- '' for the first status\n"
+    "  to_status TEXT NOT NULL,\n"
+    "  at INTEGER NOT NULL -- unix seconds\n"
+    ");\n"
+    "CREATE INDEX status_events_order ON status_events(order_id, id);\n"
+    "CREATE TABLE documents (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  number TEXT NOT NULL DEFAULT '', -- '' until numbered\n"
+    "  issue_date TEXT NOT NULL, sale_date TEXT NOT NULL,\n"
+    "  currency TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','issued','cancelled','failed')),\n"
+    "  order_id INTEGER REFERENCES orders(id),\n"
+    "  order_number TEXT NOT NULL,\n"
+    "  corrects_id INTEGER REFERENCES documents(id),\n"
+    "  advance_id INTEGER REFERENCES documents(id),\n"
+    "  backend TEXT NOT NULL, remote_id TEXT NOT NULL,\n"
+    "  buyer_name TEXT NOT NULL, buyer_nip TEXT NOT NULL,\n"
+    "  total_net INTEGER NOT NULL, total_tax INTEGER NOT NULL, total_gross INTEGER NOT NULL,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  state_changed INTEGER NOT NULL DEFAULT (CAST(strftime('%s','now') AS INTEGER))\n"
+    ");\n"
+    "CREATE UNIQUE INDEX documents_number ON documents(kind, number) WHERE number <> '';\n"
+    "CREATE INDEX documents_order ON documents(order_id);\n"
+    "CREATE TABLE document_lines (\n"
+    "  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,\n"
+    "  pos INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL, sku TEXT NOT NULL,\n"
+    "  qty INTEGER NOT NULL, unit TEXT NOT NULL, unit_gross INTEGER NOT NULL,\n"
+    "  vat TEXT NOT NULL,\n"
+    "  net INTEGER NOT NULL, tax INTEGER NOT NULL, gross INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (document_id, pos)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE doc_vat_sums (\n"
+    "  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,\n"
+    "  pos INTEGER NOT NULL,\n"
+    "  vat TEXT NOT NULL,\n"
+    "  net INTEGER NOT NULL, tax INTEGER NOT NULL, gross INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (document_id, pos),\n"
+    "  UNIQUE (document_id, vat)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE number_counters (\n"
+    "  kind TEXT NOT NULL,   -- document kind name\n"
+    "  period TEXT NOT NULL, -- '2026', '2026-11' or 'all'\n"
+    "  value INTEGER NOT NULL, -- last number taken\n"
+    "  PRIMARY KEY (kind, period)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE jobs (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  order_id INTEGER REFERENCES orders(id),\n"
+    "  kind TEXT NOT NULL CHECK (kind <> ''),\n"
+    "  state TEXT NOT NULL CHECK (state IN\n"
+    "    ('pending','sending','unknown','done','failed','cancelled')),\n"
+    "  attempt INTEGER NOT NULL,\n"
+    "  idem_key TEXT NOT NULL UNIQUE CHECK (idem_key <> ''),\n"
+    "  request TEXT,\n"
+    "  result TEXT,\n"
+    "  created INTEGER NOT NULL, -- unix milliseconds\n"
+    "  updated INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX jobs_state ON jobs(state, created, id);\n"
+    "CREATE INDEX jobs_order ON jobs(order_id);\n"
+    "CREATE TABLE audit_log (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  at INTEGER NOT NULL, -- unix seconds\n"
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,\n"
+    "  detail TEXT NOT NULL\n"
+    ");\n",
+};
+
+#define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
+
+/* Column lists: one row per column, the SQL name, how it is stored and the
+ * struct field. The INSERT/UPDATE/SELECT texts, the binders, the readers and
+ * the change detection are all generated from these, so they cannot drift. */
+#define ORDER_COLUMNS(X)                                                                           \
+	X(source, STR, source)                                                                     \
+	X(ext_id, STR, ext_id)                                                                     \
+	X(number, STR, number)                                                                     \
+	X(created, INT, created)                                                                   \
+	X(updated, INT, updated)                                                                   \
+	X(status, STR, status)                                                                     \
+	X(currency, STR, currency)                                                                 \
+	X(total, INT, total)                                                                       \
+	X(buyer_name, STR, buyer.name)                                                             \
+	X(buyer_company, STR, buyer.company)                                                       \
+	X(buyer_nip, STR, buyer.nip)                                                               \
+	X(buyer_email, STR, buyer.email)                                                           \
+	X(buyer_phone, STR, buyer.phone)                                                           \
+	X(buyer_country, STR, buyer.country)                                                       \
+	X(billing_street, STR, buyer.billing.street)                                               \
+	X(billing_postcode, STR, buyer.billing.postcode)                                           \
+	X(billing_city, STR, buyer.billing.city)                                                   \
+	X(billing_country, STR, buyer.billing.country)                                             \
+	X(delivery_method, STR, delivery.method)                                                   \
+	X(delivery_pickup_point, STR, delivery.pickup_point)                                       \
+	X(delivery_street, STR, delivery.address.street)                                           \
+	X(delivery_postcode, STR, delivery.address.postcode)                                       \
+	X(delivery_city, STR, delivery.address.city)                                               \
+	X(delivery_country, STR, delivery.address.country)                                         \
+	X(delivery_recipient, STR, delivery.recipient)                                             \
+	X(delivery_cost, INT, delivery.cost)                                                       \
+	X(delivery_cost_vat, VAT, delivery.cost_vat)                                               \
+	X(payment_type, STR, payment.type)                                                         \
+	X(payment_status, STR, payment.status)                                                     \
+	X(payment_paid, INT, payment.paid)                                                         \
+	X(notes, STR, notes)                                                                       \
+	X(allegro_checkout_id, STR, allegro_checkout_id)
+
+#define ORDER_LINE_COLUMNS(X)                                                                      \
+	X(sku, STR, sku)                                                                           \
+	X(ean, STR, ean)                                                                           \
+	X(name, STR, name)                                                                         \
+	X(qty, INT, qty)                                                                           \
+	X(unit, STR, unit)                                                                         \
+	X(unit_price, INT, unit_price)                                                             \
+	X(vat, VAT, vat)
+
+#define DOC_COLUMNS(X)                                                                             \
+	X(kind, KIND, kind)                                                                        \
+	X(number, STR, number)                                                                     \
+	X(issue_date, STR, issue_date)                                                             \
+	X(sale_date, STR, sale_date)                                                               \
+	X(currency, STR, currency)                                                                 \
+	X(state, DSTATE, state)                                                                    \
+	X(order_id, REF, order_id)                                                                 \
+	X(order_number, STR, order_number)                                                         \
+	X(corrects_id, REF, corrects_id)                                                           \
+	X(advance_id, REF, advance_id)                                                             \
+	X(backend, STR, backend)                                                                   \
+	X(remote_id, STR, remote_id)                                                               \
+	X(buyer_name, STR, buyer_name)                                                             \
+	X(buyer_nip, STR, buyer_nip)                                                               \
+	X(total_net, INT, total_net)                                                               \
+	X(total_tax, INT, total_tax)                                                               \
+	X(total_gross, INT, total_gross)                                                           \
+	X(created, INT, created)
+
+#define DOC_LINE_COLUMNS(X)                                                                        \
+	X(name, STR, name)                                                                         \
+	X(sku, STR, sku)                                                                           \
+	X(qty, INT, qty)                                                                           \
+	X(unit, STR, unit)                                                                         \
+	X(unit_gross, INT, unit_gross)                                                             \
+	X(vat, VAT, vat)                                                                           \
+	X(net, INT, net)                                                                           \
+	X(tax, INT, tax)                                                                           \
+	X(gross, INT, gross)
+
+#define DOC_SUM_COLUMNS(X)                                                                         \
+	X(vat, VAT, vat)                                                                           \
+	X(net, INT, net)                                                                           \
+	X(tax, INT, tax)                                                                           \
+	X(gross, INT, gross)
+
+#define COL_NAME(c, t, f)  #c ","
+#define COL_PARAM(c, t, f) "?,"
+#define COL_SET(c, t, f)   #c "=?,"
+
+#define JOB_SELECT                                                                                 \
+	"SELECT id, order_id, kind, state, attempt, idem_key, request, result, created, updated "  \
+	"FROM jobs "
+
+/* Prepared statements, prepared on first use and kept for the connection. */
+enum st_id {
+	ST_BEGIN_WRITE,
+	ST_BEGIN_READ,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_USER_VERSION,
+	ST_ORDER_ID,
+	ST_ORDER_INSERT,
+	ST_ORDER_UPDATE,
+	ST_ORDER_SELECT,
+	ST_ORDER_LINES_DELETE,
+	ST_ORDER_LINE_INSERT,
+	ST_ORDER_LINES_SELECT,
+	ST_ORDER_TAGS_DELETE,
+	ST_ORDER_TAG_INSERT,
+	ST_ORDER_TAGS_SELECT,
+	ST_ORDER_BY_NUMBER,
+	ST_ORDER_BY_EXT_ID,
+	ST_ORDER_LIST,
+	ST_EVENT_INSERT,
+	ST_EVENTS_SELECT,
+	ST_COUNTER_NEXT,
+	ST_DOC_INSERT,
+	ST_DOC_LINE_INSERT,
+	ST_DOC_SUM_INSERT,
+	ST_DOC_SELECT,
+	ST_DOC_LINES_SELECT,
+	ST_DOC_SUMS_SELECT,
+	ST_DOC_LIST,
+	ST_DOC_STATE_GET,
+	ST_DOC_STATE_SET,
+	ST_JOB_INSERT,
+	ST_JOB_BY_KEY,
+	ST_JOB_BY_ID,
+	ST_JOB_UPDATE,
+	ST_JOB_LIST,
+	ST_AUDIT_INSERT,
+	ST_COUNT
+};
+
+static const char *const st_sql[ST_COUNT] = {
+    [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN DEFERRED",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_USER_VERSION] = "PRAGMA user_version",
+    [ST_ORDER_ID] = "SELECT id FROM orders WHERE source = ?1 AND ext_id = ?2",
+    [ST_ORDER_INSERT] = "INSERT INTO orders(" ORDER_COLUMNS(
+	COL_NAME) "first_stored, last_stored) VALUES(" ORDER_COLUMNS(COL_PARAM) "?, ?)",
+    [ST_ORDER_UPDATE] = "UPDATE orders SET " ORDER_COLUMNS(COL_SET) "last_stored = ? WHERE id = ?",
+    [ST_ORDER_SELECT] = "SELECT " ORDER_COLUMNS(COL_NAME) "id FROM orders WHERE id = ?1",
+    [ST_ORDER_LINES_DELETE] = "DELETE FROM order_lines WHERE order_id = ?1",
+    [ST_ORDER_LINE_INSERT] = "INSERT INTO order_lines(" ORDER_LINE_COLUMNS(
+	COL_NAME) "order_id, pos) VALUES(" ORDER_LINE_COLUMNS(COL_PARAM) "?, ?)",
+    [ST_ORDER_LINES_SELECT] = "SELECT " ORDER_LINE_COLUMNS(
+	COL_NAME) "pos FROM order_lines WHERE order_id = ?1 ORDER BY pos",
+    [ST_ORDER_TAGS_DELETE] = "DELETE FROM order_tags WHERE order_id = ?1",
+    [ST_ORDER_TAG_INSERT] = "INSERT INTO order_tags(order_id, pos, tag) VALUES(?1, ?2, ?3)",
+    [ST_ORDER_TAGS_SELECT] = "SELECT tag FROM order_tags WHERE order_id = ?1 ORDER BY pos",
+    [ST_ORDER_BY_NUMBER] = "SELECT id FROM orders WHERE number = ?1 ORDER BY id LIMIT 2",
+    [ST_ORDER_BY_EXT_ID] = "SELECT id FROM orders WHERE ext_id = ?1 ORDER BY id LIMIT 2",
+    [ST_ORDER_LIST] = "SELECT id FROM orders WHERE (?1 IS NULL OR source = ?1) "
+		      "AND (?2 IS NULL OR status = ?2) AND (?3 = 0 OR created >= ?3) "
+		      "ORDER BY created, id LIMIT ?4",
+    [ST_EVENT_INSERT] = "INSERT INTO status_events(order_id, from_status, to_status, at) "
+			"VALUES(?1, ?2, ?3, ?4)",
+    [ST_EVENTS_SELECT] = "SELECT from_status, to_status, at FROM status_events "
+			 "WHERE order_id = ?1 ORDER BY id",
+    [ST_COUNTER_NEXT] = "INSERT INTO number_counters(kind, period, value) VALUES(?1, ?2, 1) "
+			"ON CONFLICT(kind, period) DO UPDATE SET value = value + 1 "
+			"RETURNING value",
+    [ST_DOC_INSERT] =
+	"INSERT INTO documents(" DOC_COLUMNS(COL_NAME) "state_changed) VALUES(" DOC_COLUMNS(
+	    COL_PARAM) "CAST(strftime('%s','now') AS INTEGER))",
+    [ST_DOC_LINE_INSERT] = "INSERT INTO document_lines(" DOC_LINE_COLUMNS(
+	COL_NAME) "document_id, pos) VALUES(" DOC_LINE_COLUMNS(COL_PARAM) "?, ?)",
+    [ST_DOC_SUM_INSERT] = "INSERT INTO doc_vat_sums(" DOC_SUM_COLUMNS(
+	COL_NAME) "document_id, pos) VALUES(" DOC_SUM_COLUMNS(COL_PARAM) "?, ?)",
+    [ST_DOC_SELECT] = "SELECT " DOC_COLUMNS(COL_NAME) "id FROM documents WHERE id = ?1",
+    [ST_DOC_LINES_SELECT] = "SELECT " DOC_LINE_COLUMNS(
+	COL_NAME) "pos FROM document_lines WHERE document_id = ?1 ORDER BY pos",
+    [ST_DOC_SUMS_SELECT] = "SELECT " DOC_SUM_COLUMNS(
+	COL_NAME) "pos FROM doc_vat_sums WHERE document_id = ?1 ORDER BY pos",
+    [ST_DOC_LIST] = "SELECT id FROM documents WHERE (?1 IS NULL OR kind = ?1) "
+		    "AND (?2 IS NULL OR state = ?2) AND (?3 = 0 OR order_id = ?3) "
+		    "ORDER BY id LIMIT ?4",
+    [ST_DOC_STATE_GET] = "SELECT state FROM documents WHERE id = ?1",
+    [ST_DOC_STATE_SET] = "UPDATE documents SET state = ?1, remote_id = coalesce(?2, remote_id), "
+			 "state_changed = CAST(strftime('%s','now') AS INTEGER) WHERE id = ?3",
+    [ST_JOB_INSERT] = "INSERT INTO jobs(order_id, kind, state, attempt, idem_key, request, "
+		      "result, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    [ST_JOB_BY_KEY] = JOB_SELECT "WHERE idem_key = ?1",
+    [ST_JOB_BY_ID] = JOB_SELECT "WHERE id = ?1",
+    [ST_JOB_UPDATE] = "UPDATE jobs SET state = ?1, attempt = attempt + ?2, "
+		      "result = coalesce(?3, result), updated = ?4 WHERE id = ?5",
+    [ST_JOB_LIST] = JOB_SELECT "WHERE state = ?1 ORDER BY created, id",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit_log(at, actor, action, object, detail) "
+			"VALUES(?1, ?2, ?3, ?4, ?5)",
+};
+
+struct sqlite_store {
+	struct store base; /* must be first: struct store * is cast to this */
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static struct sqlite_store *to_sq(struct store *s)
+{
+	return (struct sqlite_store *)s;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Map a SQLite result code to a PL_E code and log it. Constraint failures are
+ * input problems (duplicate number, bad value); BUSY means the other writer
+ * held the lock past every retry; anything else (I/O error, disk full,
+ * corruption, read-only file) means the store can no longer be trusted: the
+ * caller must stop (house style §15). */
+static int sq_fail(struct sqlite_store *s, int rc, const char *what)
+{
+	const char *msg = sqlite3_errmsg(s->db);
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		pl_warn("store '%s': %s refused: %s", s->path, what, msg);
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -PL_EEXIST;
+		return -PL_EINVAL;
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+		pl_err("store '%s': %s: bad value: %s", s->path, what, msg);
+		return -PL_EINVAL;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		pl_warn("store '%s': %s: database is locked by another writer: %s", s->path, what,
+			msg);
+		return -PL_EBUSY;
+	case SQLITE_NOMEM:
+		pl_err("store '%s': %s: out of memory", s->path, what);
+		return -PL_ENOMEM;
+	default:
+		pl_err("store '%s': %s failed: %s (%s)", s->path, what, msg, sqlite3_errstr(rc));
+		return -PL_ESTORE;
+	}
+}
+
+/* A value read back from the file does not fit the struct or names an
+ * unknown enum: someone edited the file or a newer packline wrote it. */
+static int sq_bad_row(struct sqlite_store *s, const char *what, int64_t id)
+{
+	pl_err("store '%s': %s %lld: stored value does not fit (file edited or written by a "
+	       "newer packline?)",
+	       s->path, what, (long long)id);
+	return -PL_ESTORE;
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+static int st_get(struct sqlite_store *s, enum st_id id, sqlite3_stmt **out)
+{
+	if (!s->st[id]) {
+		int rc = sqlite3_prepare_v3(s->db, st_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->st[id], NULL);
+		if (rc != SQLITE_OK) {
+			s->st[id] = NULL;
+			return sq_fail(s, rc, "prepare statement");
+		}
+	}
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	*out = s->st[id];
+	return 0;
+}
+
+/* Step a statement that returns no rows (or whose rows are ignored). */
+static int st_run(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int ret = 0;
+
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, what);
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* Sequential binder: each bd_* binds the next parameter; the first error
+ * sticks in rc. */
+struct bd {
+	sqlite3_stmt *st;
+	int i;
+	int rc;
+};
+
+static void bd_str(struct bd *b, const char *v, size_t size)
+{
+	int i = ++b->i;
+
+	if (b->rc)
+		return;
+	if (!v) {
+		b->rc = SQLITE_MISMATCH;
+		return;
+	}
+	/* strnlen: a field that lost its NUL is stored cut at its size, never
+	 * read past. */
+	b->rc = sqlite3_bind_text(b->st, i, v, (int)strnlen(v, size), SQLITE_STATIC);
+}
+
+static void bd_text(struct bd *b, const char *v) /* NULL binds NULL */
+{
+	int i = ++b->i;
+
+	if (!b->rc)
+		b->rc = v ? sqlite3_bind_text(b->st, i, v, -1, SQLITE_STATIC)
+			  : sqlite3_bind_null(b->st, i);
+}
+
+static void bd_int(struct bd *b, int64_t v)
+{
+	int i = ++b->i;
+
+	if (!b->rc)
+		b->rc = sqlite3_bind_int64(b->st, i, v);
+}
+
+static void bd_ref(struct bd *b, int64_t v) /* row id; 0 = none = NULL */
+{
+	int i = ++b->i;
+
+	if (!b->rc)
+		b->rc = v ? sqlite3_bind_int64(b->st, i, v) : sqlite3_bind_null(b->st, i);
+}
+
+static const char *vat_name(enum vat_rate v)
+{
+	return (unsigned)v < VAT_RATE_COUNT ? vat_rate_name(v) : NULL;
+}
+
+static const char *kind_name(enum doc_kind k)
+{
+	return (unsigned)k < DOC_KIND_COUNT ? doc_kind_name(k) : NULL;
+}
+
+static const char *dstate_name(enum doc_state st)
+{
+	return (unsigned)st < DOC_STATE_COUNT ? doc_state_name(st) : NULL;
+}
+
+#define BIND_STR(b, v)    bd_str(b, v, sizeof(v))
+#define BIND_INT(b, v)    bd_int(b, v)
+#define BIND_REF(b, v)    bd_ref(b, v)
+#define BIND_VAT(b, v)    bd_str(b, vat_name(v), 8)
+#define BIND_KIND(b, v)   bd_str(b, kind_name(v), 32)
+#define BIND_DSTATE(b, v) bd_str(b, dstate_name(v), 32)
+#define BIND_COL(c, t, f) BIND_##t(&b, p->f);
+
+/* Sequential reader: each rd_* reads the next column; a value that does not
+ * fit sets bad. */
+struct rd {
+	sqlite3_stmt *st;
+	int i;
+	int bad;
+};
+
+static void rd_str(struct rd *r, char *dst, size_t size)
+{
+	int col = r->i++;
+	const unsigned char *t = sqlite3_column_text(r->st, col);
+	size_t n = (size_t)sqlite3_column_bytes(r->st, col);
+
+	dst[0] = '\0';
+	if (!t) {
+		if (sqlite3_column_type(r->st, col) != SQLITE_NULL)
+			r->bad = 1; /* out of memory converting the value */
+		return;
+	}
+	if (n >= size) {
+		r->bad = 1;
+		return;
+	}
+	memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+/* Owned copy of a nullable text column. */
+static char *rd_dup(struct rd *r)
+{
+	int col = r->i++;
+	const unsigned char *t = sqlite3_column_text(r->st, col);
+	char *p;
+
+	if (!t) {
+		if (sqlite3_column_type(r->st, col) != SQLITE_NULL)
+			r->bad = 1;
+		return NULL;
+	}
+	p = strdup((const char *)t);
+	if (!p)
+		r->bad = 1;
+	return p;
+}
+
+static int64_t rd_int(struct rd *r)
+{
+	return sqlite3_column_int64(r->st, r->i++);
+}
+
+static void rd_vat(struct rd *r, enum vat_rate *v)
+{
+	char name[8];
+
+	rd_str(r, name, sizeof(name));
+	if (!r->bad && vat_rate_parse(name, v) != 0)
+		r->bad = 1;
+}
+
+static void rd_kind(struct rd *r, enum doc_kind *v)
+{
+	char name[32];
+
+	rd_str(r, name, sizeof(name));
+	if (!r->bad && doc_kind_parse(name, v) != 0)
+		r->bad = 1;
+}
+
+static void rd_dstate(struct rd *r, enum doc_state *v)
+{
+	char name[32];
+
+	rd_str(r, name, sizeof(name));
+	if (!r->bad && doc_state_parse(name, v) != 0)
+		r->bad = 1;
+}
+
+#define READ_STR(r, v)    rd_str(r, v, sizeof(v))
+#define READ_INT(r, v)    (v) = rd_int(r)
+#define READ_REF(r, v)    (v) = rd_int(r)
+#define READ_VAT(r, v)    rd_vat(r, &(v))
+#define READ_KIND(r, v)   rd_kind(r, &(v))
+#define READ_DSTATE(r, v) rd_dstate(r, &(v))
+#define READ_COL(c, t, f) READ_##t(&r, p->f);
+
+/* Field equality for change detection: strings compare up to their NUL
+ * (bytes after it are noise), within the field size. */
+#define SAME_STR(x, y)    (strncmp((x), (y), sizeof(x)) == 0)
+#define SAME_INT(x, y)    ((x) == (y))
+#define SAME_VAT(x, y)    ((x) == (y))
+#define SAME_COL(c, t, f) &&SAME_##t(a->f, b->f)
+
+/* ---- transactions ------------------------------------------------------ */
+
+/* BEGIN IMMEDIATE takes the write lock now. The busy handler waits up to
+ * STORE_BUSY_MS for it; past that we retry a bounded number of times (a long
+ * checkpoint or a slow writer on a loaded station), then give up with
+ * -PL_EBUSY rather than hang forever. */
+static int tx_begin(struct sqlite_store *s)
+{
+	sqlite3_stmt *st;
+	int rc = st_get(s, ST_BEGIN_WRITE, &st);
+
+	if (rc)
+		return rc;
+	for (int i = 0; i < STORE_BUSY_TRIES; i++) {
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY)
+			break;
+		pl_warn("store '%s': waiting for the write lock (try %d of %d)", s->path, i + 1,
+			STORE_BUSY_TRIES);
+	}
+	return sq_fail(s, rc, "begin transaction");
+}
+
+static int tx_begin_read(struct sqlite_store *s)
+{
+	sqlite3_stmt *st;
+	int rc = st_get(s, ST_BEGIN_READ, &st);
+
+	return rc ? rc : st_run(s, st, "begin read transaction");
+}
+
+static int tx_commit(struct sqlite_store *s)
+{
+	sqlite3_stmt *st;
+	int rc = st_get(s, ST_COMMIT, &st);
+
+	if (!rc)
+		rc = st_run(s, st, "commit");
+	return rc;
+}
+
+/* Roll back whatever is open; after a failed COMMIT SQLite may already have
+ * rolled back, hence the autocommit test. */
+static void tx_rollback(struct sqlite_store *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if (st_get(s, ST_ROLLBACK, &st) == 0)
+		(void)st_run(s, st, "rollback");
+}
+
+/* End a write transaction: commit when rc is 0, else roll back. */
+static int tx_end(struct sqlite_store *s, int rc)
+{
+	if (rc == 0)
+		rc = tx_commit(s);
+	if (rc)
+		tx_rollback(s);
+	return rc;
+}
+
+/* ---- open, close, migrations ------------------------------------------- */
+
+static int exec_sql(struct sqlite_store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	sqlite3_free(msg); /* sq_fail reads sqlite3_errmsg, which still holds it */
+	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, what);
+}
+
+static int read_user_version(struct sqlite_store *s, int *out)
+{
+	sqlite3_stmt *st;
+	int rc = st_get(s, ST_USER_VERSION, &st);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, rc, "read schema version");
+		sqlite3_reset(st);
+		return rc;
+	}
+	*out = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Apply missing migrations, each in its own transaction. The version is read
+ * under the write lock, so two agents starting together migrate once. */
+static int migrate(struct sqlite_store *s)
+{
+	for (;;) {
+		int version, rc;
+		char sql[64];
+
+		rc = tx_begin(s);
+		if (rc)
+			return rc;
+		rc = read_user_version(s, &version);
+		if (rc)
+			return tx_end(s, rc);
+		if (version > SCHEMA_VERSION) {
+			pl_err("store '%s' has schema version %d but this packline knows only up "
+			       "to %d: refusing to open it (upgrade packline, or restore a backup "
+			       "made by this version)",
+			       s->path, version, SCHEMA_VERSION);
+			return tx_end(s, -PL_ENOTSUP);
+		}
+		if (version == SCHEMA_VERSION)
+			return tx_end(s, 0); /* nothing written: the commit is free */
+		if (version < 0) {
+			pl_err("store '%s' has a negative schema version %d", s->path, version);
+			return tx_end(s, -PL_ESTORE);
+		}
+		rc = exec_sql(s, migrations[version], "schema migration");
+		if (!rc) {
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+			rc = exec_sql(s, sql, "set schema version");
+		}
+		rc = tx_end(s, rc);
+		if (rc)
+			return rc;
+		pl_info("store '%s': schema migrated to version %d", s->path, version + 1);
+	}
+}
+
+/* PRAGMA journal_mode returns the mode in force as a row. Switching a fresh
+ * file to WAL needs a brief exclusive lock, which another agent opening the
+ * same file may hold: retry on BUSY. */
+static int set_wal(struct sqlite_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	int ret = 0;
+
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "set journal mode");
+	for (int i = 0; i < STORE_BUSY_TRIES; i++) {
+		rc = sqlite3_step(st);
+		if ((rc & 0xff) != SQLITE_BUSY)
+			break;
+		sqlite3_reset(st);
+	}
+	if (rc != SQLITE_ROW) {
+		ret = sq_fail(s, rc, "set journal mode");
+	} else {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		if (!mode || strcmp(mode, "wal") != 0) {
+			/* A memory or read-only database cannot keep the durability
+			 * contract; refuse rather than run without it. */
+			pl_err("store '%s': cannot use write-ahead logging (journal mode is "
+			       "'%s')",
+			       s->path, mode ? mode : "?");
+			ret = -PL_ESTORE;
+		}
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Test knob, read once per open: PL_STORE_TEST_SYNC_NORMAL=1 sets
+ * synchronous=NORMAL. Only the many-process numbering test uses it, to keep
+ * 10,000 commits fast on a VM. It changes what survives a POWER LOSS (the
+ * last commits), not what two live processes see: uniqueness and gaplessness
+ * come from the write lock and the transaction, not from fsync. */
+static const char *sync_pragma(struct sqlite_store *s)
+{
+	const char *knob = getenv("PL_STORE_TEST_SYNC_NORMAL");
+
+	if (knob && strcmp(knob, "1") == 0) {
+		pl_warn("store '%s': PL_STORE_TEST_SYNC_NORMAL set: synchronous=NORMAL (tests "
+			"only; commits may be lost on power loss)",
+			s->path);
+		return "PRAGMA synchronous = NORMAL";
+	}
+	return "PRAGMA synchronous = FULL";
+}
+
+static void sq_close(struct store *base)
+{
+	struct sqlite_store *s = to_sq(base);
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(s->st); i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db) {
+		int rc = sqlite3_close(s->db);
+		if (rc != SQLITE_OK)
+			pl_err("store '%s': close failed: %s", s->path, sqlite3_errstr(rc));
+	}
+	free(s->path);
+	free(s);
+}
+
+static int sq_open(struct store **out, const char *path)
+{
+	struct sqlite_store *s;
+	int rc;
+
+	*out = NULL;
+	if (!path || !*path) {
+		pl_err("cannot open store: empty path");
+		return -PL_ECONFIG;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -PL_ENOMEM;
+	s->base.ops = &store_sqlite_ops;
+	s->path = strdup(path);
+	if (!s->path) {
+		rc = -PL_ENOMEM;
+		goto err_close;
+	}
+	rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (!s->db) {
+			rc = -PL_ENOMEM;
+			goto err_close;
+		}
+		pl_err("cannot open store '%s': %s", path, sqlite3_errmsg(s->db));
+		rc = -PL_ESTORE;
+		goto err_close;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	rc = set_wal(s);
+	if (rc)
+		goto err_close;
+	rc = exec_sql(s, sync_pragma(s), "set synchronous");
+	if (!rc)
+		rc = exec_sql(s, "PRAGMA foreign_keys = ON", "enable foreign keys");
+	if (rc)
+		goto err_close;
+	rc = migrate(s);
+	if (rc)
+		goto err_close;
+	*out = &s->base;
+	return 0;
+
+err_close:
+	sq_close(&s->base);
+	return rc;
+}
+
+static int sq_schema_version(struct store *base, int *out)
+{
+	return read_user_version(to_sq(base), out);
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+struct idvec {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static int idvec_push(struct idvec *iv, int64_t id)
+{
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? iv->cap * 2 : 64;
+		int64_t *v = realloc(iv->v, cap * sizeof(*v));
+		if (!v)
+			return -PL_ENOMEM;
+		iv->v = v;
+		iv->cap = cap;
+	}
+	iv->v[iv->n++] = id;
+	return 0;
+}
+
+/* Run a statement whose first column is an id and collect the ids. */
+static int collect_ids(struct sqlite_store *s, sqlite3_stmt *st, struct idvec *iv, const char *what)
+{
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = idvec_push(iv, sqlite3_column_int64(st, 0));
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, what);
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Strict "YYYY-MM-DD". */
+static int parse_date(const char *s, int *y, int *m, int *d)
+{
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return -PL_EINVAL;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return -PL_EINVAL;
+		}
+	}
+	if (s[10] != '\0')
+		return -PL_EINVAL;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > 31)
+		return -PL_EINVAL;
+	return 0;
+}
+
+/* ---- orders ------------------------------------------------------------ */
+
+static int order_check(const struct order *o)
+{
+	if (o->nlines > ORDER_MAX_LINES || (o->nlines && !o->lines) || o->ntags > ORDER_MAX_TAGS)
+		return -PL_EINVAL;
+	return 0;
+}
+
+static bool order_line_same(const struct order_line *a, const struct order_line *b)
+{
+	return true ORDER_LINE_COLUMNS(SAME_COL);
+}
+
+/* Every stored field equal? (id and store timestamps are not order fields.) */
+static bool order_same(const struct order *a, const struct order *b)
+{
+	if (!(true ORDER_COLUMNS(SAME_COL)))
+		return false;
+	if (a->ntags != b->ntags || a->nlines != b->nlines)
+		return false;
+	for (size_t i = 0; i < a->ntags; i++) {
+		if (!SAME_STR(a->tags[i], b->tags[i]))
+			return false;
+	}
+	for (size_t i = 0; i < a->nlines; i++) {
+		if (!order_line_same(&a->lines[i], &b->lines[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Load order `id` into `out` (initialised; released first). Caller holds a
+ * transaction. -PL_ENOTFOUND if there is no such order. */
+static int order_load(struct sqlite_store *s, int64_t id, struct order *out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	order_release(out);
+	order_init(out);
+	ret = st_get(s, ST_ORDER_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		struct order *p = out;
+		ORDER_COLUMNS(READ_COL)
+		p->id = rd_int(&r);
+		if (r.bad)
+			ret = sq_bad_row(s, "order", id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read order");
+	}
+	sqlite3_reset(st);
+	if (ret)
+		return ret;
+
+	ret = st_get(s, ST_ORDER_LINES_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct order_line line, *p = &line;
+		struct rd r = {.st = st};
+
+		memset(&line, 0, sizeof(line));
+		ORDER_LINE_COLUMNS(READ_COL)
+		if (r.bad) {
+			ret = sq_bad_row(s, "order line of order", id);
+			break;
+		}
+		ret = order_add_line(out, &line);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read order lines");
+	sqlite3_reset(st);
+	if (ret)
+		return ret;
+
+	ret = st_get(s, ST_ORDER_TAGS_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd r = {.st = st};
+
+		if (out->ntags >= ORDER_MAX_TAGS) {
+			ret = sq_bad_row(s, "tags of order", id);
+			break;
+		}
+		READ_STR(&r, out->tags[out->ntags]);
+		if (r.bad) {
+			ret = sq_bad_row(s, "tag of order", id);
+			break;
+		}
+		out->ntags++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read order tags");
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int order_write_children(struct sqlite_store *s, const struct order *o, int64_t id)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	for (size_t i = 0; i < o->nlines; i++) {
+		const struct order_line *p = &o->lines[i];
+		struct bd b;
+
+		ret = st_get(s, ST_ORDER_LINE_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		ORDER_LINE_COLUMNS(BIND_COL)
+		bd_int(&b, id);
+		bd_int(&b, (int64_t)i);
+		if (b.rc)
+			return sq_fail(s, b.rc, "bind order line");
+		ret = st_run(s, st, "store order line");
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < o->ntags; i++) {
+		struct bd b;
+
+		ret = st_get(s, ST_ORDER_TAG_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		bd_int(&b, id);
+		bd_int(&b, (int64_t)i);
+		BIND_STR(&b, o->tags[i]);
+		if (b.rc)
+			return sq_fail(s, b.rc, "bind order tag");
+		ret = st_run(s, st, "store order tag");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int event_insert(struct sqlite_store *s, int64_t order_id, const char *from, const char *to,
+			int64_t at)
+{
+	sqlite3_stmt *st;
+	struct bd b;
+	int ret = st_get(s, ST_EVENT_INSERT, &st);
+
+	if (ret)
+		return ret;
+	b = (struct bd){.st = st};
+	bd_int(&b, order_id);
+	bd_str(&b, from, sizeof(((struct order *)0)->status));
+	bd_str(&b, to, sizeof(((struct order *)0)->status));
+	bd_int(&b, at);
+	if (b.rc)
+		return sq_fail(s, b.rc, "bind status event");
+	return st_run(s, st, "store status event");
+}
+
+/* Upsert one order inside the caller's transaction. On success *id_out is
+ * the row id; `o` itself is not modified (the caller commits first). */
+static int order_upsert_one(struct sqlite_store *s, const struct order *o, int64_t now,
+			    int64_t *id_out, enum store_upsert *res)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc, ret;
+	struct bd b;
+	const struct order *p = o;
+
+	ret = st_get(s, ST_ORDER_ID, &st);
+	if (ret)
+		return ret;
+	b = (struct bd){.st = st};
+	BIND_STR(&b, o->source);
+	BIND_STR(&b, o->ext_id);
+	if (b.rc)
+		return sq_fail(s, b.rc, "bind order key");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "look up order");
+	sqlite3_reset(st);
+	if (ret)
+		return ret;
+
+	if (id == 0) {
+		ret = st_get(s, ST_ORDER_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		ORDER_COLUMNS(BIND_COL)
+		bd_int(&b, now);
+		bd_int(&b, now);
+		if (b.rc)
+			return sq_fail(s, b.rc, "bind order");
+		ret = st_run(s, st, "store order");
+		if (ret)
+			return ret;
+		id = sqlite3_last_insert_rowid(s->db);
+		ret = order_write_children(s, o, id);
+		if (!ret)
+			ret = event_insert(s, id, "", o->status, now);
+		if (ret)
+			return ret;
+		*id_out = id;
+		*res = STORE_INSERTED;
+		return 0;
+	}
+
+	struct order old;
+	order_init(&old);
+	ret = order_load(s, id, &old);
+	if (ret)
+		goto out_release;
+	if (order_same(o, &old)) {
+		*id_out = id;
+		*res = STORE_UNCHANGED; /* nothing written: no event, no new mtime */
+		goto out_release;
+	}
+	ret = st_get(s, ST_ORDER_UPDATE, &st);
+	if (ret)
+		goto out_release;
+	b = (struct bd){.st = st};
+	ORDER_COLUMNS(BIND_COL)
+	bd_int(&b, now);
+	bd_int(&b, id);
+	if (b.rc) {
+		ret = sq_fail(s, b.rc, "bind order");
+		goto out_release;
+	}
+	ret = st_run(s, st, "update order");
+	/* Lines and tags are replaced whole: a line's position is its identity
+	 * in the source, so a diff would buy nothing. */
+	if (!ret && (ret = st_get(s, ST_ORDER_LINES_DELETE, &st)) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		ret = st_run(s, st, "replace order lines");
+	}
+	if (!ret && (ret = st_get(s, ST_ORDER_TAGS_DELETE, &st)) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		ret = st_run(s, st, "replace order tags");
+	}
+	if (!ret)
+		ret = order_write_children(s, o, id);
+	if (!ret && !SAME_STR(old.status, o->status))
+		ret = event_insert(s, id, old.status, o->status, now);
+	if (!ret) {
+		*id_out = id;
+		*res = STORE_UPDATED;
+	}
+out_release:
+	order_release(&old);
+	return ret;
+}
+
+static int sq_order_upsert_many(struct store *base, struct order *v, size_t n, int64_t now,
+				enum store_upsert *outs)
+{
+	struct sqlite_store *s = to_sq(base);
+	int64_t *ids;
+	enum store_upsert *res;
+	int ret = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (order_check(&v[i])) {
+			pl_err("store '%s': order %zu of the batch ('%.64s') has a bad line or "
+			       "tag count: nothing stored",
+			       s->path, i, v[i].ext_id);
+			return -PL_EINVAL;
+		}
+	}
+	ids = calloc(n, sizeof(*ids));
+	res = calloc(n, sizeof(*res));
+	if (!ids || !res) {
+		ret = -PL_ENOMEM;
+		goto out_free;
+	}
+	ret = tx_begin(s);
+	if (ret)
+		goto out_free;
+	for (size_t i = 0; i < n && !ret; i++) {
+		ret = order_upsert_one(s, &v[i], now, &ids[i], &res[i]);
+		if (ret)
+			pl_warn("store '%s': order %zu of the batch ('%.16s' '%.64s') failed: "
+				"the whole batch is rolled back",
+				s->path, i, v[i].source, v[i].ext_id);
+	}
+	ret = tx_end(s, ret);
+	if (ret)
+		goto out_free;
+	/* Only after the commit: a rolled-back batch leaves the caller's
+	 * orders untouched. */
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = ids[i];
+		if (outs)
+			outs[i] = res[i];
+	}
+out_free:
+	free(ids);
+	free(res);
+	return ret;
+}
+
+static int sq_order_upsert(struct store *base, struct order *o, int64_t now, enum store_upsert *out)
+{
+	return sq_order_upsert_many(base, o, 1, now, out);
+}
+
+static int sq_order_get(struct store *base, int64_t id, struct order *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	int ret = tx_begin_read(s);
+
+	if (ret)
+		return ret;
+	ret = order_load(s, id, out);
+	tx_rollback(s); /* read only: nothing to commit */
+	return ret;
+}
+
+/* Look up one id by a statement with one text parameter; 1 row = found,
+ * 2 rows = ambiguous (-PL_EEXIST), 0 = -PL_ENOTFOUND. */
+static int find_unique_id(struct sqlite_store *s, enum st_id sid, const char *key, int64_t *id)
+{
+	sqlite3_stmt *st;
+	struct idvec iv = {0};
+	int ret = st_get(s, sid, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	ret = collect_ids(s, st, &iv, "find order");
+	if (!ret) {
+		if (iv.n == 0) {
+			ret = -PL_ENOTFOUND;
+		} else if (iv.n > 1) {
+			pl_warn("store '%s': more than one order matches '%s' (ids %lld, %lld)",
+				s->path, key, (long long)iv.v[0], (long long)iv.v[1]);
+			ret = -PL_EEXIST;
+		} else {
+			*id = iv.v[0];
+		}
+	}
+	free(iv.v);
+	return ret;
+}
+
+static int sq_order_find(struct store *base, const char *source, const char *ext_id,
+			 struct order *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc, ret = tx_begin_read(s);
+
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_ORDER_ID, &st);
+	if (ret)
+		goto out_end;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ext_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "find order");
+	sqlite3_reset(st);
+	if (!ret)
+		ret = order_load(s, id, out);
+out_end:
+	tx_rollback(s);
+	return ret;
+}
+
+static int sq_order_find_number(struct store *base, const char *number, struct order *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	int64_t id = 0;
+	int ret = tx_begin_read(s);
+
+	if (ret)
+		return ret;
+	ret = find_unique_id(s, ST_ORDER_BY_NUMBER, number, &id);
+	if (ret == -PL_ENOTFOUND)
+		ret = find_unique_id(s, ST_ORDER_BY_EXT_ID, number, &id);
+	if (!ret)
+		ret = order_load(s, id, out);
+	tx_rollback(s);
+	return ret;
+}
+
+static int sq_order_list(struct store *base, const struct store_order_filter *f, store_order_fn *fn,
+			 void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct idvec iv = {0};
+	struct order o;
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_ORDER_LIST, &st);
+
+	if (ret)
+		return ret;
+	if (f && f->source)
+		sqlite3_bind_text(st, 1, f->source, -1, SQLITE_STATIC);
+	if (f && f->status)
+		sqlite3_bind_text(st, 2, f->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f ? f->since : 0);
+	sqlite3_bind_int64(st, 4, f && f->limit ? (int64_t)f->limit : -1);
+	ret = collect_ids(s, st, &iv, "list orders");
+	if (ret)
+		goto out_free;
+	order_init(&o);
+	for (size_t i = 0; i < iv.n; i++) {
+		ret = sq_order_get(base, iv.v[i], &o);
+		if (ret)
+			break;
+		if (fn(&o, arg))
+			break;
+	}
+	order_release(&o);
+out_free:
+	free(iv.v);
+	return ret;
+}
+
+static int sq_order_events(struct store *base, int64_t order_id, store_event_fn *fn, void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct store_status_event *ev = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, ret = st_get(s, ST_EVENTS_SELECT, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, order_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd r = {.st = st};
+
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_status_event *nv = realloc(ev, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			ev = nv;
+			cap = ncap;
+		}
+		ev[n].order_id = order_id;
+		READ_STR(&r, ev[n].from);
+		READ_STR(&r, ev[n].to);
+		ev[n].at = rd_int(&r);
+		if (r.bad) {
+			ret = sq_bad_row(s, "status event of order", order_id);
+			break;
+		}
+		n++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read status events");
+	sqlite3_reset(st);
+	for (size_t i = 0; !ret && i < n; i++) {
+		if (fn(&ev[i], arg))
+			break;
+	}
+	free(ev);
+	return ret;
+}
+
+/* ---- documents --------------------------------------------------------- */
+
+/* Take the next value of (kind, period) inside the caller's transaction. */
+static int counter_next(struct sqlite_store *s, const char *kind, const char *period,
+			int64_t *value)
+{
+	sqlite3_stmt *st;
+	int rc, ret = st_get(s, ST_COUNTER_NEXT, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(st, 0);
+	else
+		ret = sq_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "take document number");
+	sqlite3_reset(st); /* completes the INSERT ... RETURNING */
+	return ret;
+}
+
+static int doc_write(struct sqlite_store *s, const struct document *d, int64_t *id_out)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	struct bd b;
+	int ret = st_get(s, ST_DOC_INSERT, &st);
+
+	if (ret)
+		return ret;
+	{
+		const struct document *p = d;
+		b = (struct bd){.st = st};
+		DOC_COLUMNS(BIND_COL)
+	}
+	if (b.rc)
+		return sq_fail(s, b.rc, "bind document");
+	ret = st_run(s, st, "store document");
+	if (ret)
+		return ret;
+	id = sqlite3_last_insert_rowid(s->db);
+	for (size_t i = 0; i < d->nlines; i++) {
+		const struct doc_line *p = &d->lines[i];
+
+		ret = st_get(s, ST_DOC_LINE_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		DOC_LINE_COLUMNS(BIND_COL)
+		bd_int(&b, id);
+		bd_int(&b, (int64_t)i);
+		if (b.rc)
+			return sq_fail(s, b.rc, "bind document line");
+		ret = st_run(s, st, "store document line");
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < d->nsums; i++) {
+		const struct doc_vat_sum *p = &d->sums[i];
+
+		ret = st_get(s, ST_DOC_SUM_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		DOC_SUM_COLUMNS(BIND_COL)
+		bd_int(&b, id);
+		bd_int(&b, (int64_t)i);
+		if (b.rc)
+			return sq_fail(s, b.rc, "bind document VAT sum");
+		ret = st_run(s, st, "store document VAT sum");
+		if (ret)
+			return ret;
+	}
+	*id_out = id;
+	return 0;
+}
+
+static int sq_doc_insert(struct store *base, struct document *d, const struct numbering *num)
+{
+	struct sqlite_store *s = to_sq(base);
+	char saved[sizeof(d->number)];
+	char period[NUMBERING_PERIOD_MAX];
+	int y = 0, m = 0, day = 0;
+	int64_t id = 0, value = 0;
+	int ret;
+
+	if ((d->nlines && !d->lines) || d->nsums > VAT_RATE_COUNT || d->kind == DOC_NONE ||
+	    !kind_name(d->kind) || !dstate_name(d->state))
+		return -PL_EINVAL;
+	if (num) {
+		if (parse_date(d->issue_date, &y, &m, &day)) {
+			pl_err("store '%s': cannot number a document with issue date '%.10s'",
+			       s->path, d->issue_date);
+			return -PL_EINVAL;
+		}
+		numbering_period(num, y, m, period);
+	}
+	memcpy(saved, d->number, sizeof(saved));
+
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	if (num) {
+		/* The counter row is written in this transaction; if anything
+		 * below fails, the rollback takes the number back (gapless). */
+		ret = counter_next(s, doc_kind_name(d->kind), period, &value);
+		if (!ret) {
+			ret = numbering_format(num, y, m, day, value, d->number, sizeof(d->number));
+			if (ret)
+				pl_err("store '%s': document number %lld of '%s' does not fit",
+				       s->path, (long long)value, num->pattern);
+		}
+	}
+	if (!ret)
+		ret = doc_write(s, d, &id);
+	ret = tx_end(s, ret);
+	if (ret) {
+		memcpy(d->number, saved, sizeof(saved));
+		return ret;
+	}
+	d->id = id;
+	return 0;
+}
+
+static int doc_load(struct sqlite_store *s, int64_t id, struct document *out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+	size_t cap = 0;
+
+	doc_release(out);
+	doc_init(out);
+	ret = st_get(s, ST_DOC_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		struct document *p = out;
+		DOC_COLUMNS(READ_COL)
+		p->id = rd_int(&r);
+		if (r.bad)
+			ret = sq_bad_row(s, "document", id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read document");
+	}
+	sqlite3_reset(st);
+	if (ret)
+		return ret;
+
+	ret = st_get(s, ST_DOC_LINES_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		struct doc_line *p;
+
+		if (out->nlines == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct doc_line *nv = realloc(out->lines, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			out->lines = nv;
+			cap = ncap;
+		}
+		p = &out->lines[out->nlines];
+		memset(p, 0, sizeof(*p));
+		DOC_LINE_COLUMNS(READ_COL)
+		if (r.bad) {
+			ret = sq_bad_row(s, "line of document", id);
+			break;
+		}
+		out->nlines++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read document lines");
+	sqlite3_reset(st);
+	if (ret)
+		return ret;
+
+	ret = st_get(s, ST_DOC_SUMS_SELECT, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		struct doc_vat_sum *p;
+
+		if (out->nsums >= VAT_RATE_COUNT) {
+			ret = sq_bad_row(s, "VAT sums of document", id);
+			break;
+		}
+		p = &out->sums[out->nsums];
+		DOC_SUM_COLUMNS(READ_COL)
+		if (r.bad) {
+			ret = sq_bad_row(s, "VAT sum of document", id);
+			break;
+		}
+		out->nsums++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read document VAT sums");
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sq_doc_get(struct store *base, int64_t id, struct document *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	int ret = tx_begin_read(s);
+
+	if (ret)
+		return ret;
+	ret = doc_load(s, id, out);
+	tx_rollback(s);
+	return ret;
+}
+
+static int sq_doc_list(struct store *base, const struct store_doc_filter *f, store_doc_fn *fn,
+		       void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct idvec iv = {0};
+	struct document d;
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_DOC_LIST, &st);
+
+	if (ret)
+		return ret;
+	if (f && f->has_kind) {
+		if (!kind_name(f->kind))
+			return -PL_EINVAL;
+		sqlite3_bind_text(st, 1, doc_kind_name(f->kind), -1, SQLITE_STATIC);
+	}
+	if (f && f->has_state) {
+		if (!dstate_name(f->state))
+			return -PL_EINVAL;
+		sqlite3_bind_text(st, 2, doc_state_name(f->state), -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 3, f ? f->order_id : 0);
+	sqlite3_bind_int64(st, 4, f && f->limit ? (int64_t)f->limit : -1);
+	ret = collect_ids(s, st, &iv, "list documents");
+	if (ret)
+		goto out_free;
+	doc_init(&d);
+	for (size_t i = 0; i < iv.n; i++) {
+		ret = sq_doc_get(base, iv.v[i], &d);
+		if (ret)
+			break;
+		if (fn(&d, arg))
+			break;
+	}
+	doc_release(&d);
+out_free:
+	free(iv.v);
+	return ret;
+}
+
+/* pending -> issued | failed; issued -> cancelled; failed -> pending (retry). */
+static bool doc_transition_ok(enum doc_state from, enum doc_state to)
+{
+	switch (from) {
+	case DOC_PENDING:
+		return to == DOC_ISSUED || to == DOC_FAILED;
+	case DOC_ISSUED:
+		return to == DOC_CANCELLED;
+	case DOC_FAILED:
+		return to == DOC_PENDING;
+	case DOC_CANCELLED:
+	case DOC_STATE_COUNT:
+		break;
+	}
+	return false;
+}
+
+static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state,
+			    const char *remote_id)
+{
+	struct sqlite_store *s = to_sq(base);
+	enum doc_state from = DOC_PENDING;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!dstate_name(state))
+		return -PL_EINVAL;
+	if (remote_id && strlen(remote_id) >= sizeof(((struct document *)0)->remote_id))
+		return -PL_ETOOBIG;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_DOC_STATE_GET, &st);
+	if (ret)
+		return tx_end(s, ret);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		rd_dstate(&r, &from);
+		if (r.bad)
+			ret = sq_bad_row(s, "document", id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read document state");
+	}
+	sqlite3_reset(st);
+	if (!ret && !doc_transition_ok(from, state)) {
+		pl_warn("store '%s': document %lld cannot go from %s to %s", s->path, (long long)id,
+			doc_state_name(from), doc_state_name(state));
+		ret = -PL_ESTATE;
+	}
+	if (!ret)
+		ret = st_get(s, ST_DOC_STATE_SET, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_str(&b, doc_state_name(state), 32);
+		bd_text(&b, remote_id);
+		bd_int(&b, id);
+		ret = b.rc ? sq_fail(s, b.rc, "bind document state")
+			   : st_run(s, st, "set document state");
+	}
+	return tx_end(s, ret);
+}
+
+/* ---- journal ----------------------------------------------------------- */
+
+static int job_read_row(struct sqlite_store *s, sqlite3_stmt *st, struct job *j)
+{
+	struct rd r = {.st = st};
+	char state[16];
+
+	memset(j, 0, sizeof(*j));
+	j->id = rd_int(&r);
+	j->order_id = rd_int(&r);
+	READ_STR(&r, j->kind);
+	READ_STR(&r, state);
+	j->attempt = (int)rd_int(&r);
+	READ_STR(&r, j->idem_key);
+	j->request = rd_dup(&r);
+	j->result = rd_dup(&r);
+	j->created = rd_int(&r);
+	j->updated = rd_int(&r);
+	if (!r.bad && job_state_parse(state, &j->state) != 0)
+		r.bad = 1;
+	if (r.bad) {
+		job_release(j);
+		return sq_bad_row(s, "job", j->id);
+	}
+	return 0;
+}
+
+/* Load one job by a statement with one bound parameter (caller binds). */
+static int job_fetch(struct sqlite_store *s, sqlite3_stmt *st, struct job *out)
+{
+	int rc = sqlite3_step(st);
+	int ret;
+
+	if (rc == SQLITE_ROW)
+		ret = job_read_row(s, st, out);
+	else
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read job");
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sq_job_begin(struct store *base, struct job *j)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job old;
+	sqlite3_stmt *st;
+	int64_t now = now_ms();
+	int ret;
+
+	if (!j->kind[0] || !j->idem_key[0] ||
+	    strnlen(j->kind, sizeof(j->kind)) == sizeof(j->kind) ||
+	    strnlen(j->idem_key, sizeof(j->idem_key)) == sizeof(j->idem_key))
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_BY_KEY, &st);
+	if (ret)
+		return tx_end(s, ret);
+	sqlite3_bind_text(st, 1, j->idem_key, -1, SQLITE_STATIC);
+	ret = job_fetch(s, st, &old);
+	if (ret == 0) {
+		/* One side effect per key: hand back the job that owns it. */
+		tx_rollback(s);
+		job_release(j);
+		*j = old;
+		return -PL_EEXIST;
+	}
+	if (ret != -PL_ENOTFOUND)
+		return tx_end(s, ret);
+	ret = st_get(s, ST_JOB_INSERT, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_ref(&b, j->order_id);
+		BIND_STR(&b, j->kind);
+		bd_str(&b, job_state_name(JOB_PENDING), 16);
+		bd_int(&b, 1);
+		BIND_STR(&b, j->idem_key);
+		bd_text(&b, j->request);
+		bd_text(&b, j->result);
+		bd_int(&b, now);
+		ret = b.rc ? sq_fail(s, b.rc, "bind job") : st_run(s, st, "record job intent");
+	}
+	if (!ret)
+		j->id = sqlite3_last_insert_rowid(s->db);
+	ret = tx_end(s, ret);
+	if (ret) {
+		j->id = 0;
+		return ret;
+	}
+	j->state = JOB_PENDING;
+	j->attempt = 1;
+	j->created = j->updated = now;
+	return 0;
+}
+
+/* The journal's state machine (docs/store.md):
+ *   pending -> sending | failed | cancelled
+ *   sending -> sending (new evidence) | done | failed | unknown
+ *   unknown -> unknown (new evidence) | done | failed   (after reconciliation)
+ *   failed  -> pending (new attempt only) | cancelled
+ *   done, cancelled: final
+ * A pending job is never marked done: an effect is only done after it was
+ * sent, and "sending" is what makes an interrupted send visible. */
+static bool job_transition_ok(enum job_state from, enum job_state to, bool new_attempt)
+{
+	if (new_attempt)
+		return from == JOB_FAILED && to == JOB_PENDING;
+	switch (from) {
+	case JOB_PENDING:
+		return to == JOB_SENDING || to == JOB_FAILED || to == JOB_CANCELLED;
+	case JOB_SENDING:
+		return to == JOB_SENDING || to == JOB_DONE || to == JOB_FAILED || to == JOB_UNKNOWN;
+	case JOB_UNKNOWN:
+		return to == JOB_UNKNOWN || to == JOB_DONE || to == JOB_FAILED;
+	case JOB_FAILED:
+		return to == JOB_CANCELLED;
+	case JOB_DONE:
+	case JOB_CANCELLED:
+	case JOB_STATE_COUNT:
+		break;
+	}
+	return false;
+}
+
+static int sq_job_update(struct store *base, int64_t id, enum job_state state, bool new_attempt,
+			 const char *result)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job cur;
+	sqlite3_stmt *st;
+	int ret;
+
+	if ((unsigned)state >= JOB_STATE_COUNT)
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_BY_ID, &st);
+	if (ret)
+		return tx_end(s, ret);
+	sqlite3_bind_int64(st, 1, id);
+	ret = job_fetch(s, st, &cur);
+	if (ret)
+		return tx_end(s, ret);
+	if (!job_transition_ok(cur.state, state, new_attempt)) {
+		pl_warn("store '%s': job %lld ('%s') cannot go from %s to %s%s", s->path,
+			(long long)id, cur.idem_key, job_state_name(cur.state),
+			job_state_name(state), new_attempt ? " as a new attempt" : "");
+		job_release(&cur);
+		return tx_end(s, -PL_ESTATE);
+	}
+	job_release(&cur);
+	ret = st_get(s, ST_JOB_UPDATE, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_str(&b, job_state_name(state), 16);
+		bd_int(&b, new_attempt ? 1 : 0);
+		bd_text(&b, result);
+		bd_int(&b, now_ms());
+		bd_int(&b, id);
+		ret = b.rc ? sq_fail(s, b.rc, "bind job") : st_run(s, st, "update job");
+	}
+	return tx_end(s, ret);
+}
+
+static int sq_job_get(struct store *base, int64_t id, struct job *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_JOB_BY_ID, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	return job_fetch(s, st, out);
+}
+
+static int sq_job_list(struct store *base, enum job_state state, store_job_fn *fn, void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((unsigned)state >= JOB_STATE_COUNT)
+		return -PL_EINVAL;
+	ret = st_get(s, ST_JOB_LIST, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_text(st, 1, job_state_name(state), -1, SQLITE_STATIC);
+	/* Collect first: the usual caller (start-up sweep) updates each job
+	 * from its callback. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct job *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		ret = job_read_row(s, st, &v[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "list jobs");
+	sqlite3_reset(st);
+	for (size_t i = 0; !ret && i < n; i++) {
+		if (fn(&v[i], arg))
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		job_release(&v[i]);
+	free(v);
+	return ret;
+}
+
+/* ---- audit ------------------------------------------------------------- */
+
+static int sq_audit_add(struct store *base, const char *actor, const char *action,
+			const char *object, const char *detail, int64_t now)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!actor || !action || !object)
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_AUDIT_INSERT, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_int(&b, now);
+		bd_text(&b, actor);
+		bd_text(&b, action);
+		bd_text(&b, object);
+		bd_text(&b, detail ? detail : "");
+		ret = b.rc ? sq_fail(s, b.rc, "bind audit entry") : st_run(s, st, "audit");
+	}
+	return tx_end(s, ret);
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .order_upsert = sq_order_upsert,
+    .order_upsert_many = sq_order_upsert_many,
+    .order_get = sq_order_get,
+    .order_find = sq_order_find,
+    .order_find_number = sq_order_find_number,
+    .order_list = sq_order_list,
+    .order_events = sq_order_events,
+    .doc_insert = sq_doc_insert,
+    .doc_get = sq_doc_get,
+    .doc_list = sq_doc_list,
+    .doc_set_state = sq_doc_set_state,
+    .job_begin = sq_job_begin,
+    .job_update = sq_job_update,
+    .job_get = sq_job_get,
+    .job_list = sq_job_list,
+    .audit_add = sq_audit_add,
+};
