@@ -168,3 +168,31 @@ bool currency_valid(const char *code)
 			return false;
 	return code[3] == '\0';
 }
+
+/* Active ISO 4217 codes (list of 2024), sorted, minus metals (XAU XAG XPD
+ * XPT), bond units (XBA..XBD), XDR, XSU, XUA, and the test / no-currency codes
+ * XTS XXX: none of them is a price on a shop order. */
+static const char iso4217[] = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF "
+			      "BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF "
+			      "CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB "
+			      "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR "
+			      "ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD "
+			      "KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR "
+			      "MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK "
+			      "PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP "
+			      "SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD "
+			      "TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF "
+			      "XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL";
+
+bool currency_known(const char *code)
+{
+	if (!currency_valid(code))
+		return false;
+	for (const char *p = iso4217; *p; p += 4) {
+		if (memcmp(p, code, 3) == 0)
+			return true;
+		if (p[3] == '\0')
+			break;
+	}
+	return false;
+}
