@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "base/err.h"
+#include "fiscal/posnet_errors.h"
 #include "fiscal/posnet_frame.h"
 
 #define S(lit) (const uint8_t *)(lit), sizeof(lit) - 1
@@ -410,8 +411,45 @@ static void test_parse_stream(void)
 	}
 }
 
+/* the error table answers every code it lists (binary search over a sorted table) */
+static void test_error_messages(void)
+{
+	static const int codes[] = {41, 382, 383, 2005, 2008, 2038, 2054, 2106, 2805, 2851};
+	int last = 0;
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		const struct posnet_error_info *e = posnet_error_lookup(codes[i]);
+		CHECK(e != NULL);
+		if (e)
+			CHECK_INT(e->code, codes[i]);
+	}
+	for (int c = 0; c < 5000; c++) {
+		const struct posnet_error_info *e = posnet_error_lookup(c);
+		if (e) {
+			CHECK(e->code > last);
+			last = e->code;
+			CHECK(e->message[0] != '\0');
+		}
+	}
+	CHECK(strstr(posnet_error_message(2106), "rate lock") != NULL);
+	CHECK(strstr(posnet_error_message(2054), "totals mismatch") != NULL);
+	CHECK(strstr(posnet_error_message(2805), "totals mismatch") != NULL);
+	CHECK(strstr(posnet_error_message(383), "daily report") != NULL);
+	CHECK_INT(posnet_error_class(383), POSNET_ERRC_REPORT);
+	CHECK_INT(posnet_error_class(2106), POSNET_ERRC_DATA);
+	CHECK_INT(posnet_error_class(41), POSNET_ERRC_BUSY);
+	CHECK_INT(posnet_error_class(1077), POSNET_ERRC_FATAL);
+	CHECK_INT(posnet_error_class(9999), POSNET_ERRC_UNKNOWN);
+	CHECK(strstr(posnet_error_message(9999), "unknown") != NULL);
+	CHECK(strstr(posnet_sprn_message(5), "out of paper") != NULL);
+	CHECK(strstr(posnet_sprn_message(1), "cover is open") != NULL);
+	CHECK(strstr(posnet_frame_error_message(5), "checksum") != NULL);
+	CHECK_STR(posnet_err_class_name(POSNET_ERRC_OPERATOR), "operator");
+}
+
 int main(void)
 {
+	test_error_messages();
 	test_crc_goldens();
 	test_build_goldens();
 	test_build_refusals();
