@@ -35,7 +35,7 @@ int order_copy(struct order *dst, const struct order *src)
 		memcpy(lines, src->lines, src->nlines * sizeof(*lines));
 	}
 	order_release(dst);
-	*dst = *src;
+	memcpy(dst, src, sizeof(*dst));
 	dst->lines = lines;
 	return 0;
 }
@@ -52,7 +52,9 @@ int order_add_line(struct order *o, const struct order_line *l)
 	if (!v)
 		return -PL_ENOMEM;
 	o->lines = v;
-	o->lines[o->nlines++] = *l;
+	/* memcpy, not assignment: padding bytes are copied too, so two equal
+	 * orders compare equal with memcmp (tests, change detection) */
+	memcpy(&o->lines[o->nlines++], l, sizeof(*l));
 	return 0;
 }
 
@@ -141,6 +143,28 @@ static bool has_error_at(const struct vctx *v, const char *where, bool prefix)
 	return false;
 }
 
+/* An error at `where` or at a place containing it: "$.lines[2]" (not an
+ * object) covers "$.lines[2].qty" (left at its default). */
+static bool has_error_here_or_above(const struct vctx *v, const char *where)
+{
+	char p[256];
+	size_t len = strlen(where), root = strlen(v->root);
+
+	if (len >= sizeof(p))
+		return false;
+	memcpy(p, where, len + 1);
+	for (;;) {
+		if (has_error_at(v, p, false))
+			return true;
+		/* cut the last ".name" or "[i]" */
+		while (len > root && p[len - 1] != '.' && p[len - 1] != '[')
+			len--;
+		if (len <= root)
+			return has_error_at(v, v->root, false);
+		p[--len] = '\0';
+	}
+}
+
 static void verr(struct vctx *v, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -153,7 +177,7 @@ static void verr(struct vctx *v, const char *field, const char *fmt, ...)
 
 	v->errors++;
 	snprintf(where, sizeof(where), "%s.%s", v->root, field);
-	if (has_error_at(v, where, false))
+	if (has_error_here_or_above(v, where))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
