@@ -127,7 +127,7 @@ const char *const *expr_field_names(void)
 /* ---- the tree -------------------------------------------------------------- */
 
 enum ex_kind { EN_OR, EN_AND, EN_NOT, EN_CMP, EN_IN, EN_EMPTY, EN_TRUTH };
-enum ex_cmp { EC_EQ, EC_NE, EC_LT, EC_LE, EC_GT, EC_GE, EC_HAS, EC_NHAS };
+enum ex_cmp { EC_EQ, EC_NE, EC_LT, EC_LE, EC_GT, EC_GE, EC_HAS, EC_NHAS, EC_WORD };
 
 struct ex_operand {
 	const struct ex_field *field; /* NULL: a literal */
@@ -509,8 +509,12 @@ static size_t ex_distance(const char *a, size_t la, const char *b)
 static const char *ex_suggest(const char *name, size_t len)
 {
 	const char *best = NULL;
-	size_t bestd = 4;
+	size_t bestd;
 
+	/* a hint only when close: a third of the name may differ ("buyer.vat") */
+	bestd = len / 3 + 1;
+	if (bestd < 2)
+		bestd = 2;
 	for (size_t i = 0; i < EX_NFIELDS; i++) {
 		size_t d = ex_distance(name, len, ex_fields[i].name);
 		if (d < bestd) {
@@ -641,7 +645,7 @@ static int ex_parse_operand(struct ex_parser *p, struct ex_operand *o)
 			break;
 		}
 		if (ex_is_kw(p, &t, "and") || ex_is_kw(p, &t, "or") || ex_is_kw(p, &t, "not") ||
-		    ex_is_kw(p, &t, "in") || ex_is_kw(p, &t, "empty")) {
+		    ex_is_kw(p, &t, "in")) {
 			ex_expected_value(p);
 			return -1;
 		}
@@ -689,7 +693,7 @@ static void ex_operand_desc(const struct ex_parser *p, const struct ex_operand *
 
 static const char *ex_cmp_name(enum ex_cmp c)
 {
-	static const char *const names[] = {"==", "!=", "<", "<=", ">", ">=", "~", "!~"};
+	static const char *const names[] = {"==", "!=", "<", "<=", ">", ">=", "~", "!~", "word"};
 	return names[c];
 }
 
@@ -859,6 +863,63 @@ static struct ex_node *ex_parse_in(struct ex_parser *p, struct ex_node *n)
 	return p->cur.kind == T_ERR ? NULL : n;
 }
 
+/* Expect ')' closing the '(' at lparen; advance past it. */
+static int ex_expect_rparen(struct ex_parser *p, size_t lparen)
+{
+	char found[64];
+
+	if (p->cur.kind == T_RPAREN)
+		return 0;
+	if (p->cur.kind != T_ERR) {
+		ex_tokdesc(p, &p->cur, found, sizeof(found));
+		ex_fail(p, p->cur.off, -PL_EINVAL,
+			"expected ')' to close the '(' at column %d, found %s", ex_col(p, lparen),
+			found);
+	}
+	return -1;
+}
+
+/* word(FIELD, "text"): FIELD holds "text" as a whole word; cur is at `word`. */
+static struct ex_node *ex_parse_word(struct ex_parser *p)
+{
+	struct ex_node *n = ex_node_new(p, EN_CMP, p->cur.off);
+	size_t lparen;
+
+	if (!n)
+		return NULL;
+	n->cmp = EC_WORD;
+	ex_lex(p);
+	lparen = p->cur.off;
+	ex_lex(p);
+	if (p->cur.kind == T_ERR || ex_parse_operand(p, &n->a))
+		return NULL;
+	if (!n->a.field || (n->a.type != EXT_STR && n->a.type != EXT_LIST)) {
+		ex_fail(p, n->a.off, -PL_EINVAL, "word() takes a text or list field first");
+		return NULL;
+	}
+	if (p->cur.kind != T_COMMA) {
+		char found[64];
+		if (p->cur.kind == T_ERR)
+			return NULL;
+		ex_tokdesc(p, &p->cur, found, sizeof(found));
+		ex_fail(p, p->cur.off, -PL_EINVAL,
+			"expected ',' in word(field, \"text\"), found %s", found);
+		return NULL;
+	}
+	ex_lex(p);
+	if (p->cur.kind == T_ERR || ex_parse_operand(p, &n->b))
+		return NULL;
+	if (n->b.field || n->b.type != EXT_STR) {
+		ex_fail(p, n->b.off, -PL_EINVAL, "word() takes \"text\" second");
+		return NULL;
+	}
+	if (ex_expect_rparen(p, lparen))
+		return NULL;
+	ex_span_to(n, p->cur.off + 1);
+	ex_lex(p);
+	return p->cur.kind == T_ERR ? NULL : n;
+}
+
 static struct ex_node *ex_parse_primary(struct ex_parser *p)
 {
 	struct ex_node *n;
@@ -921,6 +982,8 @@ static struct ex_node *ex_parse_primary(struct ex_parser *p)
 		ex_lex(p);
 		return p->cur.kind == T_ERR ? NULL : n;
 	}
+	if (ex_is_kw(p, &p->cur, "word") && ex_peek_is(p, '('))
+		return ex_parse_word(p);
 	n = ex_node_new(p, EN_CMP, start);
 	if (!n)
 		return NULL;
@@ -1267,6 +1330,8 @@ static bool ex_cmp_scalar(enum ex_cmp c, const struct ex_val *a, const struct ex
 			return fold_contains(a->s, b->s, FOLD_BASE);
 		case EC_NHAS:
 			return !fold_contains(a->s, b->s, FOLD_BASE);
+		case EC_WORD:
+			return fold_contains_word(a->s, b->s, FOLD_BASE);
 		default:
 			return false; /* refused at compile time */
 		}

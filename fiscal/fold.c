@@ -383,3 +383,50 @@ bool fold_contains(const char *hay, const char *needle, enum fold_mode mode)
 			return false;
 	}
 }
+
+static bool fold_is_word_byte(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c >= 0x80;
+}
+
+bool fold_contains_word(const char *hay, const char *needle, enum fold_mode mode)
+{
+	struct fold_iter ih, probe, in;
+	int ch = 0, cn, prev = -1, first, last = -1;
+
+	fold_iter_init(&in, needle, mode);
+	first = fold_iter_next(&in);
+	if (first < 0)
+		return true;
+	fold_iter_init(&ih, hay, mode);
+	for (;;) {
+		probe = ih;
+		fold_iter_init(&in, needle, mode);
+		for (;;) {
+			cn = fold_iter_next(&in);
+			if (cn < 0)
+				break;
+			ch = fold_iter_next(&probe);
+			if (ch != cn)
+				break;
+			last = cn;
+		}
+		if (cn < 0) {
+			/* matched; a word boundary is needed only where the needle
+			 * itself starts or ends with a letter or digit */
+			int after = fold_iter_next(&probe);
+			bool start_ok =
+			    prev < 0 || !fold_is_word_byte(prev) || !fold_is_word_byte(first);
+			bool end_ok =
+			    after < 0 || !fold_is_word_byte(after) || !fold_is_word_byte(last);
+			if (start_ok && end_ok)
+				return true;
+		} else if (ch < 0) {
+			return false; /* hay ran out */
+		}
+		prev = fold_iter_next(&ih);
+		if (prev < 0)
+			return false;
+	}
+}

@@ -42,4 +42,9 @@ bool fold_equal(const char *a, const char *b, enum fold_mode mode);
  * everything). O(len(hay) x len(needle)), no allocation. */
 bool fold_contains(const char *hay, const char *needle, enum fold_mode mode);
 
+/* Like fold_contains(), but the match must be a whole word: the folded bytes
+ * just before and after it are not letters or digits ("wz" is in "na WZ," but
+ * not in "wziąć"). Letters outside the folded set count as letters. */
+bool fold_contains_word(const char *hay, const char *needle, enum fold_mode mode);
+
 #endif
