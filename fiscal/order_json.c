@@ -600,6 +600,31 @@ static void line_col(const char *text, size_t off, size_t *line, size_t *col)
 	}
 }
 
+/* Up to 20 bytes of the text at an error, printable and never ending in
+ * half a UTF-8 sequence: the text is not NUL-terminated and may hold any byte. */
+static const char *snippet(const char *s, size_t avail, char out[24])
+{
+	size_t i, k;
+
+	for (i = 0; i < avail && i < 20; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r')
+			break;
+		out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	/* drop a trailing incomplete sequence: find its lead byte */
+	for (k = i; k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80 && i - k < 3; k--)
+		;
+	if (k > 0 && (unsigned char)out[k - 1] >= 0xc0) {
+		unsigned char lead = (unsigned char)out[k - 1];
+		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (i - (k - 1) < need)
+			i = k - 1;
+	}
+	out[i] = '\0';
+	return out;
+}
+
 /* Before cJSON sees the text: no raw NUL, no \u0000 escape (cJSON would cut
  * the string there, a silent truncation), nesting within JSON_MAX_DEPTH. */
 static bool prescan(struct jp *p, const char *text, size_t len)
@@ -743,7 +768,7 @@ int order_json_parse(const char *text, size_t len, struct order **out, size_t *n
 	root = len ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
 	if (!root) {
 		size_t off = end && end >= text ? (size_t)(end - text) : len, line, col;
-		char where[64];
+		char where[64], near[24];
 		if (off > len)
 			off = len;
 		line_col(text, off, &line, &col);
@@ -753,7 +778,8 @@ int order_json_parse(const char *text, size_t len, struct order **out, size_t *n
 		else if (off >= len)
 			jerr(&p, where, "not valid JSON: the text ends too early");
 		else
-			jerr(&p, where, "not valid JSON near '%.20s'", text + off);
+			jerr(&p, where, "not valid JSON near '%s'",
+			     snippet(text + off, len - off, near));
 		return -PL_EINVAL;
 	}
 	for (; end && (size_t)(end - text) < len; end++) {
