@@ -1,15 +1,837 @@
-/* agent/cli.c - command dispatch (placeholder until the CLI lands). */
+/* agent/cli.c - `packline <command> [<sub>] [options]`.
+ *
+ * One table of commands drives dispatch and `--help`. Each command loads the
+ * configuration (checked whole, see agent/config.h), opens the store when it
+ * needs it, and maps errors to the exit codes of agent/cli.h. Results go to
+ * stdout; log lines and error messages to stderr.
+ */
 #include "agent/cli.h"
+#include "agent/config.h"
+#include "agent/process.h"
+#include "agent/store.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/diag.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "fiscal/document.h"
+#include "fiscal/order_json.h"
+#include "fiscal/rules.h"
 
+#include <cjson/cJSON.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ORDER_FILE_MAX (16u * 1024 * 1024)
+
+struct cli {
+	const char *config_path; /* NULL: discovered */
+	const char *store_dsn;   /* --store overrides the config */
+	struct config *cfg;
+	struct store *store;
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *sub; /* NULL: no subcommand */
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct cli_cmd *find_cmd(const char *name, const char *sub);
+static void print_usage(FILE *out);
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+static int exit_for(int rc)
+{
+	switch (-rc) {
+	case 0:
+		return CLI_OK;
+	case PL_EINVAL:
+		return CLI_EINPUT;
+	case PL_ECONFIG:
+		return CLI_ECONFIG;
+	case PL_ESTORE:
+	case PL_EBUSY:
+		return CLI_ESTORE;
+	case PL_EDEVICE:
+	case PL_ETIMEDOUT:
+	case PL_EPROTO:
+	case PL_EUNKNOWN:
+		return CLI_EDEVICE;
+	case PL_ENOTFOUND:
+		return CLI_EINPUT;
+	default:
+		return CLI_EINTERNAL;
+	}
+}
+
+static const char *discover_config(const char *given)
+{
+	const char *env = getenv("PACKLINE_CONFIG");
+
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	if (access("packline.ini", R_OK) == 0)
+		return "packline.ini";
+	if (access("/etc/packline/packline.ini", R_OK) == 0)
+		return "/etc/packline/packline.ini";
+	return NULL;
+}
+
+static int load_config(struct cli *cli)
+{
+	const char *path = discover_config(cli->config_path);
+	struct diag d;
+	int rc;
+
+	if (cli->cfg)
+		return 0;
+	if (!path)
+		return config_defaults(&cli->cfg);
+	diag_init(&d);
+	rc = config_load(&cli->cfg, path, &d);
+	if (rc) {
+		diag_print(&d, stderr, "packline: config");
+		fprintf(stderr, "packline: configuration '%s' has %zu error(s); nothing was done\n",
+			path, diag_count(&d));
+	}
+	diag_release(&d);
+	if (rc == 0 && cli->cfg->log_level_set && pl_log_threshold == PL_LOG_WARN)
+		pl_log_set_level(cli->cfg->log_level);
+	return rc;
+}
+
+static int open_store(struct cli *cli)
+{
+	int rc = load_config(cli);
+
+	if (rc)
+		return rc;
+	if (cli->store)
+		return 0;
+	rc = store_open(&cli->store, cli->store_dsn ? cli->store_dsn : cli->cfg->store);
+	if (rc)
+		fprintf(stderr, "packline: cannot open store '%s': %s\n",
+			cli->store_dsn ? cli->store_dsn : cli->cfg->store, pl_strerror(rc));
+	return rc;
+}
+
+/* Read a whole file (or stdin for "-") with a cap. Caller frees. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "packline: cannot open '%s': %s\n", path, strerror(errno));
+		return -PL_EIO;
+	}
+	buf_init(&b, ORDER_FILE_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = buf_append(&b, chunk, n);
+		if (rc) {
+			fprintf(stderr, "packline: '%s' is larger than %u bytes\n", path,
+				ORDER_FILE_MAX);
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		fprintf(stderr, "packline: cannot read '%s': %s\n", path, strerror(errno));
+		rc = -PL_EIO;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		buf_release(&b);
+		return rc;
+	}
+	*out = buf_detach(&b, len);
+	if (!*out) {
+		*out = strdup("");
+		if (!*out)
+			return -PL_ENOMEM;
+	}
+	return 0;
+}
+
+/* Resolve ORDER: an order number, "source:ext_id", an ext_id or "#id". */
+static int resolve_order(struct cli *cli, const char *ref, struct order *o)
+{
+	const char *colon = strchr(ref, ':');
+	int rc;
+
+	if (ref[0] == '#') {
+		char *end;
+		long long id = strtoll(ref + 1, &end, 10);
+		if (*end == '\0' && id > 0)
+			return store_order_get(cli->store, id, o);
+	}
+	rc = store_order_find_number(cli->store, ref, o);
+	if (rc != -PL_ENOTFOUND)
+		return rc;
+	if (colon && colon - ref < 16) {
+		char source[16];
+		memcpy(source, ref, (size_t)(colon - ref));
+		source[colon - ref] = '\0';
+		rc = store_order_find(cli->store, source, colon + 1, o);
+		if (rc != -PL_ENOTFOUND)
+			return rc;
+	}
+	fprintf(stderr, "packline: no order '%s' in the store\n", ref);
+	return -PL_ENOTFOUND;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* ---- orders ------------------------------------------------------------ */
+
+struct import_totals {
+	size_t files, files_failed, inserted, updated, unchanged;
+};
+
+static int import_one(struct cli *cli, const char *path, struct import_totals *t)
+{
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	struct order *v = NULL;
+	enum store_upsert *outs = NULL;
+	struct diag d;
+	int rc;
+
+	t->files++;
+	diag_init(&d);
+	rc = read_file(path, &text, &len);
+	if (rc)
+		goto out;
+	rc = order_json_parse(text, len, &v, &n, &d);
+	if (rc) {
+		diag_print(&d, stderr, strcmp(path, "-") ? path : "stdin");
+		fprintf(stderr, "%s: %zu error(s); nothing imported from this file\n", path,
+			diag_count(&d));
+		goto out;
+	}
+	outs = calloc(n ? n : 1, sizeof(*outs));
+	if (!outs) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	rc = store_order_upsert_many(cli->store, v, n, pl_now(), outs);
+	if (rc) {
+		fprintf(stderr, "%s: cannot store: %s; nothing imported from this file\n", path,
+			pl_strerror(rc));
+		goto out;
+	}
+	size_t ins = 0, upd = 0, same = 0;
+	for (size_t i = 0; i < n; i++) {
+		ins += outs[i] == STORE_INSERTED;
+		upd += outs[i] == STORE_UPDATED;
+		same += outs[i] == STORE_UNCHANGED;
+	}
+	printf("%s: %zu order(s): %zu new, %zu updated, %zu unchanged\n", path, n, ins, upd, same);
+	t->inserted += ins;
+	t->updated += upd;
+	t->unchanged += same;
+out:
+	if (rc)
+		t->files_failed++;
+	free(outs);
+	order_array_free(v, n);
+	free(text);
+	diag_release(&d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int import_dir(struct cli *cli, const char *dir, struct import_totals *t)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0, worst = 0;
+
+	if (!dp) {
+		fprintf(stderr, "packline: cannot open directory '%s': %s\n", dir, strerror(errno));
+		return -PL_EIO;
+	}
+	while ((de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		char **nv;
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		nv = realloc(names, (n + 1) * sizeof(*names));
+		if (!nv) {
+			rc = -PL_ENOMEM;
+			break;
+		}
+		names = nv;
+		names[n] = malloc(strlen(dir) + l + 2);
+		if (!names[n]) {
+			rc = -PL_ENOMEM;
+			break;
+		}
+		sprintf(names[n], "%s/%s", dir, de->d_name);
+		n++;
+	}
+	closedir(dp);
+	/* a stable order, so that a re-run reports the same way */
+	if (names)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && !rc; i++) {
+		int r = import_one(cli, names[i], t);
+		if (r == -PL_ESTORE) /* the store is failing: stop, do not go on half-blind */
+			rc = r;
+		else if (r && !worst)
+			worst = r;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && n == 0)
+		fprintf(stderr, "packline: no *.json files in '%s'\n", dir);
+	return rc ? rc : worst;
+}
+
+static int cmd_orders_import(struct cli *cli, int argc, char **argv)
+{
+	struct import_totals t = {0};
+	int rc, worst = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: packline orders import FILE|DIR|- ...\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	for (int i = 1; i < argc; i++) {
+		struct stat st;
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = import_dir(cli, argv[i], &t);
+		else
+			rc = import_one(cli, argv[i], &t);
+		if (rc == -PL_ESTORE)
+			return CLI_ESTORE;
+		if (rc && !worst)
+			worst = rc;
+	}
+	if (t.files > 1)
+		printf("total: %zu file(s), %zu failed; %zu new, %zu updated, %zu unchanged\n",
+		       t.files, t.files_failed, t.inserted, t.updated, t.unchanged);
+	return worst ? exit_for(worst == -PL_EIO ? -PL_EINVAL : worst) : CLI_OK;
+}
+
+struct list_ctx {
+	size_t n;
+};
+
+static int print_order_row(const struct order *o, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char total[32], created[21];
+
+	if (lc->n++ == 0)
+		printf("%-6s %-20s %-8s %-12s %-20s %12s %-3s %s\n", "ID", "NUMBER", "SOURCE",
+		       "STATUS", "CREATED", "TOTAL", "CUR", "BUYER");
+	pl_format_iso8601(o->created, created);
+	printf("%-6lld %-20s %-8s %-12s %-20s %12s %-3s %s\n", (long long)o->id, o->number,
+	       o->source, o->status, created, money_format(o->total, total, sizeof(total)),
+	       o->currency, o->buyer.company[0] ? o->buyer.company : o->buyer.name);
+	return 0;
+}
+
+static int cmd_orders_list(struct cli *cli, int argc, char **argv)
+{
+	struct store_order_filter f = {0};
+	struct list_ctx lc = {0};
+	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
+					     {"source", required_argument, NULL, 'o'},
+					     {"limit", required_argument, NULL, 'l'},
+					     {NULL, 0, NULL, 0}};
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 's':
+			f.status = optarg;
+			break;
+		case 'o':
+			f.source = optarg;
+			break;
+		case 'l':
+			errno = 0;
+			f.limit = (size_t)strtoul(optarg, &end, 10);
+			if (errno || *end) {
+				fprintf(stderr, "packline: --limit takes a number\n");
+				return CLI_EUSAGE;
+			}
+			break;
+		default:
+			return CLI_EUSAGE;
+		}
+	}
+	rc = open_store(cli);
+	if (!rc)
+		rc = store_order_list(cli->store, &f, print_order_row, &lc);
+	if (!rc && lc.n == 0)
+		printf("no orders\n");
+	return exit_for(rc);
+}
+
+static int print_event(const struct store_status_event *e, void *arg)
+{
+	char at[21];
+
+	(void)arg;
+	pl_format_iso8601(e->at, at);
+	printf("  %s  %s -> %s\n", at, e->from[0] ? e->from : "(new)", e->to);
+	return 0;
+}
+
+static int cmd_orders_show(struct cli *cli, int argc, char **argv)
+{
+	struct order o;
+	cJSON *j;
+	char *text;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: packline orders show ORDER\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	order_init(&o);
+	rc = resolve_order(cli, argv[1], &o);
+	if (rc) {
+		order_release(&o);
+		return exit_for(rc);
+	}
+	j = order_to_json(&o);
+	text = j ? cJSON_Print(j) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(j);
+	printf("status history of %s:\n", o.number);
+	rc = store_order_events(cli->store, o.id, print_event, NULL);
+	order_release(&o);
+	return exit_for(rc);
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static int cmd_rules_check(struct cli *cli, int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[1] : discover_config(cli->config_path);
+	struct config *cfg = NULL;
+	struct diag d;
+	int rc;
+
+	if (!path) {
+		fprintf(stderr, "usage: packline rules check FILE\n");
+		return CLI_EUSAGE;
+	}
+	diag_init(&d);
+	rc = config_load(&cfg, path, &d);
+	if (rc) {
+		diag_print(&d, stdout, NULL);
+		printf("%s: %zu error(s)\n", path, diag_count(&d));
+	} else {
+		printf("%s: ok, %zu rule(s)\n", path, cfg->nrules);
+	}
+	diag_release(&d);
+	config_free(cfg);
+	return rc ? CLI_EINPUT : CLI_OK;
+}
+
+static int cmd_rules_explain(struct cli *cli, int argc, char **argv)
+{
+	struct order o;
+	struct buf out;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: packline rules explain ORDER\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	order_init(&o);
+	buf_init(&out, 1 << 20);
+	rc = resolve_order(cli, argv[1], &o);
+	if (!rc) {
+		/* no rule matching is a finding of the report, not a failure */
+		int r = rules_explain(cli->cfg->rules, &o, &out, NULL);
+		rc = r == -PL_ENOTFOUND ? 0 : r;
+	}
+	if (!rc)
+		fputs(out.data ? out.data : "", stdout);
+	buf_release(&out);
+	order_release(&o);
+	return exit_for(rc);
+}
+
+/* ---- documents ---------------------------------------------------------- */
+
+static int print_doc_row(const struct document *d, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char gross[32];
+
+	if (lc->n++ == 0)
+		printf("%-6s %-12s %-22s %-10s %-20s %12s %-3s %s\n", "ID", "KIND", "NUMBER",
+		       "ISSUED", "ORDER", "GROSS", "CUR", "STATE");
+	printf("%-6lld %-12s %-22s %-10s %-20s %12s %-3s %s\n", (long long)d->id,
+	       doc_kind_name(d->kind), d->number[0] ? d->number : "-", d->issue_date,
+	       d->order_number, money_format(d->total_gross, gross, sizeof(gross)), d->currency,
+	       doc_state_name(d->state));
+	return 0;
+}
+
+static int cmd_docs_list(struct cli *cli, int argc, char **argv)
+{
+	struct store_doc_filter f = {0};
+	struct list_ctx lc = {0};
+	static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
+					     {"state", required_argument, NULL, 's'},
+					     {"order", required_argument, NULL, 'o'},
+					     {"limit", required_argument, NULL, 'l'},
+					     {NULL, 0, NULL, 0}};
+	const char *order_ref = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'k':
+			if (doc_kind_parse(optarg, &f.kind) != 0) {
+				fprintf(stderr, "packline: unknown document kind '%s'\n", optarg);
+				return CLI_EUSAGE;
+			}
+			f.has_kind = 1;
+			break;
+		case 's':
+			if (doc_state_parse(optarg, &f.state) != 0) {
+				fprintf(stderr, "packline: unknown document state '%s'\n", optarg);
+				return CLI_EUSAGE;
+			}
+			f.has_state = 1;
+			break;
+		case 'o':
+			order_ref = optarg;
+			break;
+		case 'l':
+			errno = 0;
+			f.limit = (size_t)strtoul(optarg, &end, 10);
+			if (errno || *end) {
+				fprintf(stderr, "packline: --limit takes a number\n");
+				return CLI_EUSAGE;
+			}
+			break;
+		default:
+			return CLI_EUSAGE;
+		}
+	}
+	rc = open_store(cli);
+	if (!rc && order_ref) {
+		struct order o;
+		order_init(&o);
+		rc = resolve_order(cli, order_ref, &o);
+		f.order_id = o.id;
+		order_release(&o);
+	}
+	if (!rc)
+		rc = store_doc_list(cli->store, &f, print_doc_row, &lc);
+	if (!rc && lc.n == 0)
+		printf("no documents\n");
+	return exit_for(rc);
+}
+
+struct find_doc {
+	const char *number;
+	int64_t id;
+};
+
+static int match_number(const struct document *d, void *arg)
+{
+	struct find_doc *fd = arg;
+
+	if (strcmp(d->number, fd->number) == 0) {
+		fd->id = d->id;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_docs_show(struct cli *cli, int argc, char **argv)
+{
+	struct document d;
+	struct store_doc_filter f = {0};
+	struct find_doc fd = {.number = argc > 1 ? argv[1] : "", .id = 0};
+	char a[32], b[32], c[32];
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: packline docs show NUMBER|#ID\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	if (argv[1][0] == '#')
+		fd.id = strtoll(argv[1] + 1, NULL, 10);
+	else
+		store_doc_list(cli->store, &f, match_number, &fd);
+	if (fd.id <= 0) {
+		fprintf(stderr, "packline: no document '%s'\n", argv[1]);
+		return CLI_EINPUT;
+	}
+	doc_init(&d);
+	rc = store_doc_get(cli->store, fd.id, &d);
+	if (rc) {
+		doc_release(&d);
+		return exit_for(rc);
+	}
+	printf("%s %s\n", doc_kind_name(d.kind), d.number[0] ? d.number : "(not numbered)");
+	printf("state:      %s\n", doc_state_name(d.state));
+	printf("issued:     %s   sale date: %s\n", d.issue_date, d.sale_date);
+	printf("order:      %s\n", d.order_number);
+	printf("buyer:      %s%s%s\n", d.buyer_name, d.buyer_nip[0] ? "  NIP " : "", d.buyer_nip);
+	printf("backend:    %s%s%s\n", d.backend, d.remote_id[0] ? "  remote id " : "",
+	       d.remote_id);
+	if (d.corrects_id)
+		printf("corrects:   #%lld\n", (long long)d.corrects_id);
+	printf("\n%-40s %10s %-5s %10s %-4s %10s %10s %10s\n", "ITEM", "QTY", "UNIT", "PRICE",
+	       "VAT", "NET", "TAX", "GROSS");
+	for (size_t i = 0; i < d.nlines; i++) {
+		const struct doc_line *l = &d.lines[i];
+		char q[32], p[32];
+		snprintf(q, sizeof(q), "%lld.%03lld", (long long)(l->qty / 1000),
+			 (long long)llabs(l->qty % 1000));
+		printf("%-40.40s %10s %-5s %10s %-4s %10s %10s %10s\n", l->name, q, l->unit,
+		       money_format(l->unit_gross, p, sizeof(p)), vat_rate_name(l->vat),
+		       money_format(l->net, a, sizeof(a)), money_format(l->tax, b, sizeof(b)),
+		       money_format(l->gross, c, sizeof(c)));
+	}
+	printf("\n%-20s %12s %12s %12s\n", "VAT RATE", "NET", "TAX", "GROSS");
+	for (size_t i = 0; i < d.nsums; i++)
+		printf("%-20s %12s %12s %12s\n", vat_rate_name(d.sums[i].vat),
+		       money_format(d.sums[i].net, a, sizeof(a)),
+		       money_format(d.sums[i].tax, b, sizeof(b)),
+		       money_format(d.sums[i].gross, c, sizeof(c)));
+	printf("%-20s %12s %12s %12s %s\n", "TOTAL", money_format(d.total_net, a, sizeof(a)),
+	       money_format(d.total_tax, b, sizeof(b)), money_format(d.total_gross, c, sizeof(c)),
+	       d.currency);
+	doc_release(&d);
+	return CLI_OK;
+}
+
+/* ---- process: decide and issue ------------------------------------------ */
+
+static int cmd_process(struct cli *cli, int argc, char **argv)
+{
+	struct process_report rep;
+	int rc;
+
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	process_report_init(&rep);
+	if (argc > 1) {
+		for (int i = 1; i < argc && !rc; i++) {
+			struct order o;
+			order_init(&o);
+			rc = resolve_order(cli, argv[i], &o);
+			if (!rc)
+				rc = process_order(cli->store, cli->cfg, &o, &rep);
+			order_release(&o);
+		}
+	} else {
+		rc = process_all(cli->store, cli->cfg, &rep);
+	}
+	process_report_print(&rep, stdout);
+	if (!rc && rep.failed)
+		rc = -PL_EINVAL;
+	process_report_release(&rep);
+	return exit_for(rc);
+}
+
+/* ---- config, version, help ----------------------------------------------- */
+
+static int cmd_config_check(struct cli *cli, int argc, char **argv)
+{
+	if (argc > 1)
+		cli->config_path = argv[1];
+	if (!discover_config(cli->config_path)) {
+		printf("no configuration file found; built-in defaults are in force\n");
+		return CLI_OK;
+	}
+	if (load_config(cli))
+		return CLI_ECONFIG;
+	printf("%s: ok (%zu rules)\n", cli->cfg->path, cli->cfg->nrules);
+	return CLI_OK;
+}
+
+static int cmd_config_dump(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (load_config(cli))
+		return CLI_ECONFIG;
+	config_dump(cli->cfg, stdout);
+	return CLI_OK;
+}
+
+static int cmd_version(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	printf("packline %s\n", PL_VERSION);
+	return CLI_OK;
+}
+
+static const struct cli_cmd commands[] = {
+    {"orders", "import", cmd_orders_import, "orders import FILE|DIR|- ...",
+     "Validate and store orders (JSON, see docs/orders.md). A file is imported whole or not\n"
+     "at all; re-importing an order updates it and records its status change."},
+    {"orders", "list", cmd_orders_list, "orders list [--status S] [--source S] [--limit N]",
+     "List stored orders, newest first."},
+    {"orders", "show", cmd_orders_show, "orders show ORDER",
+     "Show an order (by number, SOURCE:ID or #ROWID) as JSON with its status history."},
+    {"rules", "check", cmd_rules_check, "rules check [FILE]",
+     "Check a configuration file's rules (and the rest of it); errors name FILE:LINE:COL."},
+    {"rules", "explain", cmd_rules_explain, "rules explain ORDER",
+     "Show every rule, whether it matched this order, and the clause that decided it."},
+    {"docs", "list", cmd_docs_list, "docs list [--kind K] [--state S] [--order ORDER] [--limit N]",
+     "List documents."},
+    {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
+     "Show a document with its lines and VAT summary."},
+    {"process", NULL, cmd_process, "process [ORDER ...]",
+     "Decide each order's document by the rules, number it and issue it (all orders without\n"
+     "a document when none are named). Prints the result table."},
+    {"config", "check", cmd_config_check, "config check [FILE]",
+     "Load the configuration and report every error with FILE:LINE[:COL]."},
+    {"config", "dump", cmd_config_dump, "config dump",
+     "Print the effective configuration (secrets masked)."},
+    {"version", NULL, cmd_version, "version", "Print the version."},
+};
+
+static const struct cli_cmd *find_cmd(const char *name, const char *sub)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		if (!commands[i].sub || (sub && strcmp(commands[i].sub, sub) == 0))
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: packline [--config FILE] [--store DSN] [--log-level LEVEL] COMMAND\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].usage);
+	fprintf(out,
+		"\noptions:\n"
+		"  --config FILE      configuration (default: $PACKLINE_CONFIG, ./packline.ini,\n"
+		"                     /etc/packline/packline.ini, else built-in defaults)\n"
+		"  --store DSN        store to use instead of the configured one (sqlite:PATH)\n"
+		"  --log-level LEVEL  error, warn (default), info, debug; -v is info\n"
+		"  COMMAND --help     help on a command\n\n"
+		"exit codes: 0 ok, 1 bad input (orders, rules), 2 usage, 3 configuration,\n"
+		"            4 store, 5 device or service, 70 internal error\n");
+}
 
 int cli_main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "version") == 0) {
-		printf("packline %s\n", PL_VERSION);
+	struct cli cli = {0};
+	const struct cli_cmd *cmd;
+	int i = 1, rc;
+
+	pl_log_set_ident("packline");
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			cli.config_path = argv[++i];
+		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+			cli.store_dsn = argv[++i];
+		} else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
+			enum pl_log_level lv;
+			if (pl_log_parse_level(argv[++i], &lv) != 0) {
+				fprintf(stderr, "packline: unknown log level '%s'\n", argv[i]);
+				return CLI_EUSAGE;
+			}
+			pl_log_set_level(lv);
+		} else if (strcmp(argv[i], "-v") == 0) {
+			pl_log_set_level(PL_LOG_INFO);
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			return cmd_version(&cli, 0, NULL);
+		} else {
+			fprintf(stderr, "packline: unknown option '%s'\n", argv[i]);
+			print_usage(stderr);
+			return CLI_EUSAGE;
+		}
+	}
+	if (i >= argc) {
+		print_usage(stderr);
+		return CLI_EUSAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		print_usage(stdout);
 		return CLI_OK;
 	}
-	fprintf(stderr, "usage: packline <command>\n");
-	return CLI_EUSAGE;
+	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	if (!cmd) {
+		fprintf(stderr, "packline: unknown command '%s%s%s'\n", argv[i],
+			i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
+		print_usage(stderr);
+		return CLI_EUSAGE;
+	}
+	argc -= i + (cmd->sub ? 1 : 0);
+	argv += i + (cmd->sub ? 1 : 0);
+	if (wants_help(argc, argv)) {
+		printf("usage: packline %s\n\n%s\n", cmd->usage, cmd->help);
+		return CLI_OK;
+	}
+	rc = cmd->fn(&cli, argc, argv);
+	store_close(cli.store);
+	config_free(cli.cfg);
+	return rc;
 }

@@ -70,10 +70,13 @@ void pl_format_iso8601(int64_t t, char out[21])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
+	char tmp[64]; /* wide enough for any int fields, so the compiler can prove no cut */
 
 	gmtime_r(&tt, &tm);
-	snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", (tm.tm_year + 1900) % 10000,
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", (tm.tm_year + 1900) % 10000,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(out, tmp, 20);
+	out[20] = '\0';
 }
 
 void pl_local_date(int64_t t, int *year, int *month, int *day)

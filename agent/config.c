@@ -1,0 +1,722 @@
+/* agent/config.c - load and check the station's INI configuration.
+ *
+ * inih (Debian's libinih) is built without INI_HANDLER_LINENO and with
+ * 200-byte lines, so we feed it through ini_parse_stream() with our own line
+ * reader: the reader knows the number and the raw text of the line inih is
+ * handling, which gives every message its FILE:LINE:COL, and it refuses
+ * over-long lines instead of letting inih split them silently.
+ */
+#include "agent/config.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "fiscal/rules.h"
+#include "fiscal/template.h"
+
+#include <ini.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_FILE  (1024 * 1024)
+#define CONFIG_MAX_RULES 256
+#define CONFIG_MAX_KV    1024
+#define INI_LINE_MAX     200 /* Debian libinih INI_MAX_LINE */
+
+static const struct {
+	enum doc_kind kind;
+	const char *pattern;
+	enum numbering_reset reset;
+} default_patterns[] = {
+    {DOC_RECEIPT, "PAR/{YYYY}/{NNNNNN}", NUM_RESET_YEAR},
+    {DOC_RECEIPT_NIP, "PARN/{YYYY}/{NNNNN}", NUM_RESET_YEAR},
+    {DOC_INVOICE, "FV/{YYYY}/{NNNN}", NUM_RESET_YEAR},
+    {DOC_PROFORMA, "PRO/{YYYY}/{NNNN}", NUM_RESET_YEAR},
+    {DOC_ADVANCE, "FZAL/{YYYY}/{NNNN}", NUM_RESET_YEAR},
+    {DOC_FINAL, "FKON/{YYYY}/{NNNN}", NUM_RESET_YEAR},
+    {DOC_CORRECTION, "KOR/{YYYY}/{NNNN}", NUM_RESET_YEAR},
+    {DOC_WZ, "WZ/{YYYY}/{MM}/{NNNN}", NUM_RESET_MONTH},
+};
+
+static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
+    [CONFIG_TMPL_DOC_TITLE] = "document.title",
+    [CONFIG_TMPL_DOC_FOOTER] = "document.footer",
+    [CONFIG_TMPL_DOC_NOTES] = "document.notes",
+    [CONFIG_TMPL_EMAIL_SUBJECT] = "email.subject",
+};
+
+/* Sections whose keys belong to modules of later issues: kept raw, read with config_get(). */
+static const char *const raw_sections[] = {"printer", "label", "cups", "shipx"};
+
+const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset)
+{
+	for (size_t i = 0; i < sizeof(default_patterns) / sizeof(default_patterns[0]); i++) {
+		if (default_patterns[i].kind == k) {
+			if (reset)
+				*reset = default_patterns[i].reset;
+			return default_patterns[i].pattern;
+		}
+	}
+	return NULL;
+}
+
+/* A rule section as read, compiled when the whole file is in. */
+struct cfg_rule {
+	char name[64];
+	char *when;
+	char issue[32];
+	char backend[32];
+	char then[256];
+	int line, when_line, when_col, issue_line, backend_line, then_line;
+	int *cont_cols; /* file column of each continuation line of `when` */
+	size_t ncont;
+	bool has_issue;
+};
+
+struct num_src {
+	char pattern[NUMBERING_PATTERN_MAX + 1];
+	char reset[16];
+	int line;
+	bool seen;
+};
+
+struct loader {
+	struct config *c;
+	struct diag *d;
+	const char *file;
+	/* the line reader */
+	FILE *fp;
+	int lineno;
+	char raw[INI_LINE_MAX + 2];
+	/* handler state */
+	char last_section[128];
+	char last_key[64];
+	struct cfg_rule *rules;
+	size_t nrules;
+	long cur_rule; /* index of the rule whose section we are in, -1 if refused */
+	struct num_src nums[DOC_KIND_COUNT];
+	int tmpl_line[CONFIG_TMPL_COUNT];
+	int tmpl_col[CONFIG_TMPL_COUNT];
+};
+
+static void where_at(const struct loader *L, int line, int col, char *out, size_t size)
+{
+	if (col > 0)
+		snprintf(out, size, "%s:%d:%d", L->file, line, col);
+	else
+		snprintf(out, size, "%s:%d", L->file, line);
+}
+
+static void err_at(struct loader *L, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err_at(struct loader *L, int line, int col, const char *fmt, ...)
+{
+	char where[1100], msg[512];
+	va_list ap;
+
+	where_at(L, line, col, where, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(L->d, where, "%s", msg);
+}
+
+/* fgets-like reader for ini_parse_stream that counts lines and keeps the raw text. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *L = stream;
+	int c;
+	size_t n = 0;
+	bool too_long = false;
+
+	(void)num;
+	c = fgetc(L->fp);
+	if (c == EOF)
+		return NULL;
+	L->lineno++;
+	while (c != EOF) {
+		if (n < INI_LINE_MAX - 2)
+			L->raw[n++] = (char)c;
+		else if (c != '\n' && c != '\r')
+			too_long = true;
+		if (c == '\n')
+			break;
+		c = fgetc(L->fp);
+	}
+	L->raw[n] = '\0';
+	if (too_long) {
+		char where[1100];
+		where_at(L, L->lineno, INI_LINE_MAX - 2, where, sizeof(where));
+		diag_add(L->d, where,
+			 "line longer than %d characters; continue a long value on indented lines",
+			 INI_LINE_MAX - 3);
+		/* hand inih a comment so it does not parse the cut text */
+		snprintf(str, (size_t)num, ";\n");
+		return str;
+	}
+	memcpy(str, L->raw, n + 1);
+	return str;
+}
+
+/* Column (1-based) where the value starts on the raw line, or of the first
+ * non-blank character on a continuation line. */
+static int value_col(const char *raw, bool continuation)
+{
+	const char *p = raw;
+
+	if (!continuation) {
+		const char *eq = strpbrk(raw, "=:");
+		if (!eq)
+			return 1;
+		p = eq + 1;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return (int)(p - raw) + 1;
+}
+
+/* Split `rule "name"` into kind and quoted name. */
+static int split_section(const char *section, char *kind, size_t ksize, char *name, size_t nsize)
+{
+	const char *q = strchr(section, '"');
+	size_t klen;
+
+	if (!q) {
+		if (strlen(section) >= ksize)
+			return -PL_EINVAL;
+		snprintf(kind, ksize, "%s", section);
+		name[0] = '\0';
+		return 0;
+	}
+	klen = (size_t)(q - section);
+	while (klen && isspace((unsigned char)section[klen - 1]))
+		klen--;
+	if (klen >= ksize)
+		return -PL_EINVAL;
+	memcpy(kind, section, klen);
+	kind[klen] = '\0';
+	const char *e = strchr(q + 1, '"');
+	if (!e || e[1] != '\0' || (size_t)(e - q - 1) >= nsize || e == q + 1)
+		return -PL_EINVAL;
+	memcpy(name, q + 1, (size_t)(e - q - 1));
+	name[e - q - 1] = '\0';
+	return 0;
+}
+
+static int append_value(char **dst, const char *val, const char *sep)
+{
+	size_t a = *dst ? strlen(*dst) : 0, b = strlen(val), s = strlen(sep);
+	char *p = realloc(*dst, a + s + b + 1);
+
+	if (!p)
+		return -PL_ENOMEM;
+	if (a)
+		memcpy(p + a, sep, s);
+	else
+		s = 0;
+	memcpy(p + a + s, val, b + 1);
+	*dst = p;
+	return 0;
+}
+
+static int set_string(struct loader *L, char *dst, size_t size, const char *val, const char *key)
+{
+	if (strlen(val) >= size) {
+		char n[32];
+		snprintf(n, sizeof(n), "%zu", size - 1);
+		err_at(L, L->lineno, value_col(L->raw, false), "'%s' is longer than %s characters",
+		       key, n);
+		return 0;
+	}
+	snprintf(dst, size, "%s", val);
+	return 0;
+}
+
+static int on_packline(struct loader *L, const char *key, const char *val)
+{
+	struct config *c = L->c;
+
+	if (strcmp(key, "store") == 0)
+		return set_string(L, c->store, sizeof(c->store), val, key);
+	if (strcmp(key, "station") == 0)
+		return set_string(L, c->station, sizeof(c->station), val, key);
+	if (strcmp(key, "documents_dir") == 0)
+		return set_string(L, c->documents_dir, sizeof(c->documents_dir), val, key);
+	if (strcmp(key, "log_level") == 0) {
+		if (pl_log_parse_level(val, &c->log_level) != 0)
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "log_level '%s' is not one of error, warn, info, debug", val);
+		else
+			c->log_level_set = true;
+		return 0;
+	}
+	err_at(L, L->lineno, 1, "unknown key '%s' in [packline]", key);
+	return 0;
+}
+
+static struct cfg_rule *rule_for(struct loader *L)
+{
+	return L->cur_rule >= 0 ? &L->rules[L->cur_rule] : NULL;
+}
+
+static int on_rule(struct loader *L, const char *name, const char *key, const char *val,
+		   bool continuation)
+{
+	struct cfg_rule *r = rule_for(L);
+
+	if (!r)
+		return 0; /* section start was refused; its error is already reported */
+	if (strcmp(key, "when") == 0) {
+		if (continuation) {
+			int *v = realloc(r->cont_cols, (r->ncont + 1) * sizeof(*v));
+			if (!v)
+				return -PL_ENOMEM;
+			r->cont_cols = v;
+			r->cont_cols[r->ncont++] = value_col(L->raw, true);
+			return append_value(&r->when, val, "\n");
+		}
+		if (r->when) {
+			err_at(L, L->lineno, 1, "rule '%s' has two 'when' keys", name);
+			return 0;
+		}
+		r->when_line = L->lineno;
+		r->when_col = value_col(L->raw, false);
+		return append_value(&r->when, val, "");
+	}
+	if (continuation) {
+		err_at(L, L->lineno, 1, "'%s' of rule '%s' cannot continue on a second line", key,
+		       name);
+		return 0;
+	}
+	if (strcmp(key, "issue") == 0) {
+		r->has_issue = true;
+		r->issue_line = L->lineno;
+		return set_string(L, r->issue, sizeof(r->issue), val, key);
+	}
+	if (strcmp(key, "backend") == 0) {
+		r->backend_line = L->lineno;
+		return set_string(L, r->backend, sizeof(r->backend), val, key);
+	}
+	if (strcmp(key, "then") == 0) {
+		r->then_line = L->lineno;
+		return set_string(L, r->then, sizeof(r->then), val, key);
+	}
+	err_at(L, L->lineno, 1, "unknown key '%s' in rule '%s' (when, issue, backend, then)", key,
+	       name);
+	return 0;
+}
+
+static int on_numbering(struct loader *L, const char *name, const char *key, const char *val)
+{
+	enum doc_kind k;
+	struct num_src *n;
+
+	if (doc_kind_parse(name, &k) != 0 || k == DOC_NONE)
+		return 0; /* reported at the section start */
+	n = &L->nums[k];
+	if (strcmp(key, "pattern") == 0) {
+		n->line = L->lineno;
+		n->seen = true;
+		return set_string(L, n->pattern, sizeof(n->pattern), val, key);
+	}
+	if (strcmp(key, "reset") == 0) {
+		if (!n->line)
+			n->line = L->lineno;
+		return set_string(L, n->reset, sizeof(n->reset), val, key);
+	}
+	err_at(L, L->lineno, 1, "unknown key '%s' in [numbering \"%s\"] (pattern, reset)", key,
+	       name);
+	return 0;
+}
+
+static int on_template(struct loader *L, const char *key, const char *val, bool continuation)
+{
+	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
+		if (strcmp(key, tmpl_keys[i]) != 0)
+			continue;
+		if (continuation)
+			return append_value(&L->c->tmpl_text[i], val, "\n");
+		if (L->c->tmpl_text[i]) {
+			free(L->c->tmpl_text[i]);
+			L->c->tmpl_text[i] = NULL;
+		}
+		L->tmpl_line[i] = L->lineno;
+		L->tmpl_col[i] = value_col(L->raw, false);
+		return append_value(&L->c->tmpl_text[i], val, "");
+	}
+	err_at(L, L->lineno, 1,
+	       "unknown key '%s' in [template] (document.title, document.footer, document.notes, "
+	       "email.subject)",
+	       key);
+	return 0;
+}
+
+static int on_raw(struct loader *L, const char *kind, const char *name, const char *key,
+		  const char *val, bool continuation)
+{
+	struct config *c = L->c;
+	struct config_kv *kv;
+
+	if (continuation && c->nkv) {
+		kv = &c->kv[c->nkv - 1];
+		return append_value(&kv->value, val, "\n");
+	}
+	if (c->nkv >= CONFIG_MAX_KV) {
+		err_at(L, L->lineno, 1, "too many keys (over %d)", CONFIG_MAX_KV);
+		return 0;
+	}
+	kv = realloc(c->kv, (c->nkv + 1) * sizeof(*kv));
+	if (!kv)
+		return -PL_ENOMEM;
+	c->kv = kv;
+	kv = &c->kv[c->nkv];
+	memset(kv, 0, sizeof(*kv));
+	snprintf(kv->section, sizeof(kv->section), "%s", kind);
+	snprintf(kv->name, sizeof(kv->name), "%s", name);
+	if (strlen(key) >= sizeof(kv->key)) {
+		err_at(L, L->lineno, 1, "key '%s' is too long", key);
+		return 0;
+	}
+	snprintf(kv->key, sizeof(kv->key), "%s", key);
+	kv->line = L->lineno;
+	kv->value = strdup(val);
+	if (!kv->value)
+		return -PL_ENOMEM;
+	c->nkv++;
+	return 0;
+}
+
+/* Called once per new section name (inih calls the handler only for keys, so
+ * we notice section changes here). */
+static void section_start(struct loader *L, const char *section)
+{
+	char kind[32], name[96];
+
+	snprintf(L->last_section, sizeof(L->last_section), "%s", section);
+	if (split_section(section, kind, sizeof(kind), name, sizeof(name)) != 0) {
+		err_at(L, L->lineno, 1, "bad section name [%s]; use [kind \"name\"]", section);
+		return;
+	}
+	if (strcmp(kind, "rule") == 0) {
+		struct cfg_rule *v;
+
+		L->cur_rule = -1;
+		if (!name[0] || strlen(name) >= 64) {
+			err_at(L, L->lineno, 1,
+			       "a rule needs a name of 1-63 characters: [rule \"%s\"]", name);
+			return;
+		}
+		for (size_t i = 0; i < L->nrules; i++) {
+			if (strcmp(L->rules[i].name, name) == 0) {
+				err_at(L, L->lineno, 1,
+				       "rule '%s' is defined twice (first at line %d)", name,
+				       L->rules[i].line);
+				L->cur_rule = -1;
+				return;
+			}
+		}
+		if (L->nrules >= CONFIG_MAX_RULES) {
+			err_at(L, L->lineno, 1, "too many rules (over %d)", CONFIG_MAX_RULES);
+			L->cur_rule = -1;
+			return;
+		}
+		v = realloc(L->rules, (L->nrules + 1) * sizeof(*v));
+		if (!v)
+			return;
+		L->rules = v;
+		memset(&v[L->nrules], 0, sizeof(v[0]));
+		snprintf(v[L->nrules].name, sizeof(v[0].name), "%s", name);
+		v[L->nrules].line = L->lineno;
+		L->cur_rule = (long)L->nrules;
+		L->nrules++;
+	} else if (strcmp(kind, "numbering") == 0) {
+		enum doc_kind k;
+		if (doc_kind_parse(name, &k) != 0 || k == DOC_NONE)
+			err_at(L, L->lineno, 1,
+			       "[numbering \"%s\"]: unknown document kind (receipt, receipt_nip, "
+			       "invoice, proforma, advance, final, correction, wz)",
+			       name);
+	}
+}
+
+static int handler(void *user, const char *section, const char *key, const char *val)
+{
+	struct loader *L = user;
+	char kind[32], name[96];
+	bool continuation;
+	int rc = 0;
+
+	if (strcmp(section, L->last_section) != 0) {
+		section_start(L, section);
+		L->last_key[0] = '\0';
+	}
+	continuation = (L->raw[0] == ' ' || L->raw[0] == '\t') && strcmp(key, L->last_key) == 0;
+	snprintf(L->last_key, sizeof(L->last_key), "%s", key);
+	if (split_section(section, kind, sizeof(kind), name, sizeof(name)) != 0)
+		return 1;
+	if (!section[0]) {
+		err_at(L, L->lineno, 1, "key '%s' outside any section", key);
+	} else if (strcmp(kind, "packline") == 0 && !name[0]) {
+		rc = continuation ? 0 : on_packline(L, key, val);
+	} else if (strcmp(kind, "rule") == 0) {
+		rc = on_rule(L, name, key, val, continuation);
+	} else if (strcmp(kind, "numbering") == 0) {
+		rc = on_numbering(L, name, key, val);
+	} else if (strcmp(kind, "template") == 0 && !name[0]) {
+		rc = on_template(L, key, val, continuation);
+	} else {
+		bool raw = false;
+		for (size_t i = 0; i < sizeof(raw_sections) / sizeof(raw_sections[0]); i++)
+			raw = raw || strcmp(kind, raw_sections[i]) == 0;
+		if (raw)
+			rc = on_raw(L, kind, name, key, val, continuation);
+		else
+			err_at(
+			    L, L->lineno, 1,
+			    "unknown section [%s] (packline, numbering, rule, template, printer, "
+			    "label, cups, shipx)",
+			    section);
+	}
+	/* Return non-zero to inih even on our own errors is wrong: it would stop
+	 * counting. Errors are in the diag; only OOM stops the parse. */
+	return rc == -PL_ENOMEM ? 0 : 1;
+}
+
+int config_defaults(struct config **out)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -PL_ENOMEM;
+	snprintf(c->store, sizeof(c->store), "packline.db");
+	snprintf(c->station, sizeof(c->station), "station-1");
+	snprintf(c->documents_dir, sizeof(c->documents_dir), "documents");
+	c->log_level = PL_LOG_WARN;
+	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++) {
+		enum numbering_reset reset;
+		const char *p = config_default_pattern((enum doc_kind)k, &reset);
+		struct diag d;
+		diag_init(&d);
+		rc = numbering_init(&c->numbering[k], p, reset, &d, "built-in");
+		diag_release(&d);
+		if (rc) {
+			config_free(c);
+			return -PL_EINVAL; /* a built-in pattern is wrong: a bug */
+		}
+	}
+	rc = rules_new(&c->rules);
+	if (rc) {
+		config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static void finish_numbering(struct loader *L)
+{
+	char where[1100];
+
+	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++) {
+		struct num_src *n = &L->nums[k];
+		enum numbering_reset reset = NUM_RESET_YEAR;
+		if (!n->seen && !n->reset[0])
+			continue;
+		if (!n->seen) {
+			err_at(L, n->line, 0, "[numbering \"%s\"] has no pattern",
+			       doc_kind_name((enum doc_kind)k));
+			continue;
+		}
+		if (n->reset[0] && numbering_reset_parse(n->reset, &reset) != 0) {
+			err_at(L, n->line, 0, "reset '%s' is not one of year, month, never",
+			       n->reset);
+			continue;
+		}
+		where_at(L, n->line, 0, where, sizeof(where));
+		numbering_init(&L->c->numbering[k], n->pattern, reset, L->d, where);
+	}
+}
+
+static void finish_rules(struct loader *L)
+{
+	for (size_t i = 0; i < L->nrules; i++) {
+		struct cfg_rule *r = &L->rules[i];
+		if (!r->when) {
+			err_at(L, r->line, 0, "rule '%s' has no 'when'", r->name);
+			continue;
+		}
+		if (!r->has_issue) {
+			err_at(L, r->line, 0, "rule '%s' has no 'issue'", r->name);
+			continue;
+		}
+		struct rule_src src = {
+		    .name = r->name,
+		    .when = r->when,
+		    .issue = r->issue,
+		    .backend = r->backend,
+		    .then = r->then,
+		    .file = L->file,
+		    .when_line = r->when_line,
+		    .when_col = r->when_col,
+		    .issue_line = r->issue_line,
+		    .backend_line = r->backend_line,
+		    .then_line = r->then_line,
+		    .cont_cols = r->cont_cols,
+		    .ncont_cols = r->ncont,
+		};
+		if (rules_add_src(L->c->rules, &src, L->d) == 0)
+			L->c->nrules++;
+	}
+}
+
+static void finish_templates(struct loader *L)
+{
+	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
+		struct tmpl_error e;
+		int line, col;
+
+		if (!L->c->tmpl_text[i])
+			continue;
+		if (tmpl_compile(L->c->tmpl_text[i], NULL, &L->c->tmpl[i], &e) == 0)
+			continue;
+		/* the template may span continuation lines: point into the file */
+		line = L->tmpl_line[i] + (e.line > 0 ? e.line - 1 : 0);
+		col = e.line <= 1 ? L->tmpl_col[i] + e.col - 1 : e.col + 1;
+		err_at(L, line, col, "%s: %s", tmpl_keys[i], e.msg);
+	}
+}
+
+int config_load(struct config **out, const char *path, struct diag *d)
+{
+	struct loader L;
+	struct config *c = NULL;
+	size_t before = diag_count(d);
+	int rc;
+
+	*out = NULL;
+	memset(&L, 0, sizeof(L));
+	rc = config_defaults(&c);
+	if (rc)
+		return rc;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	L.c = c;
+	L.d = d;
+	L.file = path;
+	L.fp = fopen(path, "r");
+	if (!L.fp) {
+		diag_add(d, path, "cannot open: %s", strerror(errno));
+		rc = -PL_EIO;
+		goto err_free_config;
+	}
+	if (fseek(L.fp, 0, SEEK_END) == 0 && ftell(L.fp) > CONFIG_MAX_FILE) {
+		diag_add(d, path, "file is larger than %d bytes", CONFIG_MAX_FILE);
+		rc = -PL_ECONFIG;
+		goto err_close;
+	}
+	rewind(L.fp);
+	rc = ini_parse_stream(reader, &L, handler, &L);
+	if (rc > 0) {
+		char where[1100];
+		where_at(&L, rc, 0, where, sizeof(where));
+		diag_add(d, where, "syntax error (expected [section], key = value, or ; comment)");
+	} else if (rc < 0) {
+		diag_add(d, path, "cannot parse (out of memory)");
+	}
+	finish_numbering(&L);
+	finish_rules(&L);
+	finish_templates(&L);
+	rc = diag_count(d) > before ? -PL_ECONFIG : 0;
+err_close:
+	fclose(L.fp);
+	for (size_t i = 0; i < L.nrules; i++) {
+		free(L.rules[i].when);
+		free(L.rules[i].cont_cols);
+	}
+	free(L.rules);
+	if (rc == 0) {
+		*out = c;
+		return 0;
+	}
+err_free_config:
+	config_free(c);
+	return rc;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	rules_free(c->rules);
+	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
+		tmpl_free(c->tmpl[i]);
+		free(c->tmpl_text[i]);
+	}
+	for (size_t i = 0; i < c->nkv; i++)
+		free(c->kv[i].value);
+	free(c->kv);
+	free(c);
+}
+
+const char *config_get(const struct config *c, const char *section, const char *name,
+		       const char *key)
+{
+	const char *v = NULL;
+
+	/* the last occurrence wins, as in the rest of the file */
+	for (size_t i = 0; i < c->nkv; i++) {
+		const struct config_kv *kv = &c->kv[i];
+		if (strcmp(kv->section, section) == 0 && strcmp(kv->name, name ? name : "") == 0 &&
+		    strcmp(kv->key, key) == 0)
+			v = kv->value;
+	}
+	return v;
+}
+
+static bool is_secret(const char *key)
+{
+	return strstr(key, "token") || strstr(key, "password") || strstr(key, "secret") ||
+	       strstr(key, "api_key");
+}
+
+void config_dump(const struct config *c, FILE *out)
+{
+	const char *prev_section = NULL, *prev_name = NULL;
+
+	fprintf(out, "; effective configuration%s%s\n", c->path[0] ? " of " : "", c->path);
+	fprintf(out, "[packline]\nstore = %s\nstation = %s\ndocuments_dir = %s\nlog_level = %s\n",
+		c->store, c->station, c->documents_dir,
+		c->log_level == PL_LOG_ERROR  ? "error"
+		: c->log_level == PL_LOG_WARN ? "warn"
+		: c->log_level == PL_LOG_INFO ? "info"
+					      : "debug");
+	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++)
+		fprintf(out, "\n[numbering \"%s\"]\npattern = %s\nreset = %s\n",
+			doc_kind_name((enum doc_kind)k), c->numbering[k].pattern,
+			numbering_reset_name(c->numbering[k].reset));
+	fprintf(out, "\n; %zu rules (see `packline rules explain`)\n", c->nrules);
+	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
+		if (c->tmpl_text[i])
+			fprintf(out, "%s%s = %s\n", i == 0 || !prev_section ? "\n[template]\n" : "",
+				tmpl_keys[i], c->tmpl_text[i]);
+		if (c->tmpl_text[i])
+			prev_section = "template";
+	}
+	prev_section = NULL;
+	for (size_t i = 0; i < c->nkv; i++) {
+		const struct config_kv *kv = &c->kv[i];
+		if (!prev_section || strcmp(prev_section, kv->section) ||
+		    strcmp(prev_name, kv->name)) {
+			if (kv->name[0])
+				fprintf(out, "\n[%s \"%s\"]\n", kv->section, kv->name);
+			else
+				fprintf(out, "\n[%s]\n", kv->section);
+			prev_section = kv->section;
+			prev_name = kv->name;
+		}
+		fprintf(out, "%s = %s\n", kv->key, is_secret(kv->key) ? "********" : kv->value);
+	}
+}
