@@ -48,76 +48,61 @@ struct ex_field {
 	size_t off;
 };
 
-#define STR_FIELD(n, member)                                                                       \
-	{                                                                                          \
-		n, EXT_STR, 0, GET_STR, offsetof(struct order, member)                             \
-	}
+/* One row per field; X(name, type, decimals, how to read, offset). */
+#define EX_FIELDS(X)                                                                               \
+	X("buyer.nip", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.nip))                     \
+	X("buyer.name", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.name))                   \
+	X("buyer.company", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.company))             \
+	X("buyer.email", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.email))                 \
+	X("buyer.phone", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.phone))                 \
+	X("buyer.country", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.country))             \
+	X("buyer.city", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.billing.city))           \
+	X("buyer.is_company", EXT_BOOL, 0, GET_COMPANY, 0)                                         \
+	X("notes", EXT_STR, 0, GET_STR, offsetof(struct order, notes))                             \
+	X("status", EXT_STR, 0, GET_STR, offsetof(struct order, status))                           \
+	X("number", EXT_STR, 0, GET_STR, offsetof(struct order, number))                           \
+	X("ext_id", EXT_STR, 0, GET_STR, offsetof(struct order, ext_id))                           \
+	X("source", EXT_STR, 0, GET_STR, offsetof(struct order, source))                           \
+	X("currency", EXT_STR, 0, GET_STR, offsetof(struct order, currency))                       \
+	X("total", EXT_NUM, 2, GET_MONEY, offsetof(struct order, total))                           \
+	X("payment.type", EXT_STR, 0, GET_STR, offsetof(struct order, payment.type))               \
+	X("payment.status", EXT_STR, 0, GET_STR, offsetof(struct order, payment.status))           \
+	X("payment.paid", EXT_NUM, 2, GET_MONEY, offsetof(struct order, payment.paid))             \
+	X("delivery.method", EXT_STR, 0, GET_STR, offsetof(struct order, delivery.method))         \
+	X("delivery.country", EXT_STR, 0, GET_STR,                                                 \
+	  offsetof(struct order, delivery.address.country))                                        \
+	X("delivery.city", EXT_STR, 0, GET_STR, offsetof(struct order, delivery.address.city))     \
+	X("delivery.postcode", EXT_STR, 0, GET_STR,                                                \
+	  offsetof(struct order, delivery.address.postcode))                                       \
+	X("delivery.pickup_point", EXT_STR, 0, GET_STR,                                            \
+	  offsetof(struct order, delivery.pickup_point))                                           \
+	X("delivery.cost", EXT_NUM, 2, GET_MONEY, offsetof(struct order, delivery.cost))           \
+	X("buyer.address.street", EXT_STR, 0, GET_STR,                                             \
+	  offsetof(struct order, buyer.billing.street))                                            \
+	X("buyer.address.postcode", EXT_STR, 0, GET_STR,                                           \
+	  offsetof(struct order, buyer.billing.postcode))                                          \
+	X("buyer.address.city", EXT_STR, 0, GET_STR, offsetof(struct order, buyer.billing.city))   \
+	X("buyer.address.country", EXT_STR, 0, GET_STR,                                            \
+	  offsetof(struct order, buyer.billing.country))                                           \
+	X("delivery.address.street", EXT_STR, 0, GET_STR,                                          \
+	  offsetof(struct order, delivery.address.street))                                         \
+	X("delivery.address.postcode", EXT_STR, 0, GET_STR,                                        \
+	  offsetof(struct order, delivery.address.postcode))                                       \
+	X("delivery.address.city", EXT_STR, 0, GET_STR,                                            \
+	  offsetof(struct order, delivery.address.city))                                           \
+	X("delivery.address.country", EXT_STR, 0, GET_STR,                                         \
+	  offsetof(struct order, delivery.address.country))                                        \
+	X("tags", EXT_LIST, 0, GET_TAGS, 0)                                                        \
+	X("lines.count", EXT_NUM, 0, GET_NLINES, 0)                                                \
+	X("lines.qty", EXT_NUM, 3, GET_QTY, 0)                                                     \
+	X("lines.sku", EXT_LIST, 0, GET_SKUS, 0)                                                   \
+	X("lines.ean", EXT_LIST, 0, GET_EANS, 0)
 
-static const struct ex_field ex_fields[] = {
-    STR_FIELD("buyer.nip", buyer.nip),
-    STR_FIELD("buyer.name", buyer.name),
-    STR_FIELD("buyer.company", buyer.company),
-    STR_FIELD("buyer.email", buyer.email),
-    STR_FIELD("buyer.phone", buyer.phone),
-    STR_FIELD("buyer.country", buyer.country),
-    STR_FIELD("buyer.city", buyer.billing.city),
-    {"buyer.is_company", EXT_BOOL, 0, GET_COMPANY, 0},
-    STR_FIELD("notes", notes),
-    STR_FIELD("status", status),
-    STR_FIELD("number", number),
-    STR_FIELD("ext_id", ext_id),
-    STR_FIELD("source", source),
-    STR_FIELD("currency", currency),
-    {"total", EXT_NUM, 2, GET_MONEY, offsetof(struct order, total)},
-    STR_FIELD("payment.type", payment.type),
-    STR_FIELD("payment.status", payment.status),
-    {"payment.paid", EXT_NUM, 2, GET_MONEY, offsetof(struct order, payment.paid)},
-    STR_FIELD("delivery.method", delivery.method),
-    STR_FIELD("delivery.country", delivery.address.country),
-    STR_FIELD("delivery.city", delivery.address.city),
-    STR_FIELD("delivery.postcode", delivery.address.postcode),
-    STR_FIELD("delivery.pickup_point", delivery.pickup_point),
-    {"delivery.cost", EXT_NUM, 2, GET_MONEY, offsetof(struct order, delivery.cost)},
-    {"tags", EXT_LIST, 0, GET_TAGS, 0},
-    {"lines.count", EXT_NUM, 0, GET_NLINES, 0},
-    {"lines.qty", EXT_NUM, 3, GET_QTY, 0},
-    {"lines.sku", EXT_LIST, 0, GET_SKUS, 0},
-    {"lines.ean", EXT_LIST, 0, GET_EANS, 0},
-};
+#define EX_FIELD_ROW(n, t, sc, g, off)  {n, t, sc, g, off},
+#define EX_FIELD_NAME(n, t, sc, g, off) n,
+static const struct ex_field ex_fields[] = {EX_FIELDS(EX_FIELD_ROW)};
+static const char *const ex_field_name_list[] = {EX_FIELDS(EX_FIELD_NAME) NULL};
 #define EX_NFIELDS (sizeof(ex_fields) / sizeof(ex_fields[0]))
-
-static const char *const ex_field_name_list[EX_NFIELDS + 1] = {
-    "buyer.nip",
-    "buyer.name",
-    "buyer.company",
-    "buyer.email",
-    "buyer.phone",
-    "buyer.country",
-    "buyer.city",
-    "buyer.is_company",
-    "notes",
-    "status",
-    "number",
-    "ext_id",
-    "source",
-    "currency",
-    "total",
-    "payment.type",
-    "payment.status",
-    "payment.paid",
-    "delivery.method",
-    "delivery.country",
-    "delivery.city",
-    "delivery.postcode",
-    "delivery.pickup_point",
-    "delivery.cost",
-    "tags",
-    "lines.count",
-    "lines.qty",
-    "lines.sku",
-    "lines.ean",
-    NULL,
-};
 
 const char *const *expr_field_names(void)
 {
