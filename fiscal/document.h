@@ -83,7 +83,12 @@ void doc_init(struct document *d);
 void doc_release(struct document *d);
 /* Build an unnumbered, pending document of `kind` from an order: one line per
  * order line plus a delivery line when it costs something, per-rate sums and
- * totals. issue_date/sale_date from `now` (unix seconds, local date). */
+ * totals. issue_date/sale_date from `now` (unix seconds, local date).
+ * `d` must be initialised; it is released first. The delivery line is named
+ * "Dostawa" (qty 1, at delivery.cost_vat). buyer_name is the company when
+ * set, else the person; buyer_nip is copied for every kind except receipt
+ * and none. DOC_CORRECTION reverses the whole order (negative quantities and
+ * totals). 0, -PL_EINVAL (unknown kind) or -PL_ENOMEM. */
 int doc_from_order(struct document *d, const struct order *o, enum doc_kind kind, int64_t now);
 /* Recompute line amounts, per-rate sums and totals from the lines. */
 void doc_compute_totals(struct document *d);

@@ -520,7 +520,7 @@ static int parse_lines(struct jp *p, const cJSON *obj, const char *base, struct 
 {
 	const cJSON *it = field(obj, "lines"), *e;
 	char where[256], lw[300];
-	size_t i = 0;
+	size_t i = 0, n;
 	int count;
 
 	path_key(where, sizeof(where), base, "lines");
@@ -535,20 +535,25 @@ static int parse_lines(struct jp *p, const cJSON *obj, const char *base, struct 
 	count = cJSON_GetArraySize(it);
 	if (count > ORDER_MAX_LINES)
 		jerr(p, where, "has %d lines, the limit is %d", count, ORDER_MAX_LINES);
+	n = count > ORDER_MAX_LINES ? ORDER_MAX_LINES : (size_t)count;
+	if (n == 0)
+		return 0; /* order_validate() says "at least one line" */
+	/* one allocation (order_add_line() would realloc per line); calloc also
+	 * zeroes the padding, so equal orders compare equal with memcmp */
+	o->lines = calloc(n, sizeof(*o->lines));
+	if (!o->lines)
+		return -PL_ENOMEM;
+	o->nlines = n;
 	cJSON_ArrayForEach(e, it)
 	{
-		struct order_line l;
-		if (i >= ORDER_MAX_LINES)
+		if (i >= n)
 			break;
-		memset(&l, 0, sizeof(l));
 		path_index(lw, sizeof(lw), where, i);
+		/* a broken line is kept (empty) so that indices stay as in the file */
 		if (!cJSON_IsObject(e))
 			jerr(p, lw, "must be an object, got %s", type_name(e));
 		else
-			parse_line(p, e, lw, &l);
-		/* the line is kept even when broken so that indices stay as in the file */
-		if (order_add_line(o, &l) != 0)
-			return -PL_ENOMEM;
+			parse_line(p, e, lw, &o->lines[i]);
 		i++;
 	}
 	return 0;
@@ -672,16 +677,17 @@ static int cmp_key(const struct order *a, const struct order *b)
 	return c ? c : strcmp(a->ext_id, b->ext_id);
 }
 
-static const struct order *sort_base;
-
-static int cmp_index(const void *x, const void *y)
+/* qsort over pointers: the index of an order is its pointer minus the
+ * array base, so the comparison needs no context (C11 qsort has none). */
+static int cmp_ptr(const void *x, const void *y)
 {
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = cmp_key(&sort_base[i], &sort_base[j]);
+	const struct order *a = *(const struct order *const *)x;
+	const struct order *b = *(const struct order *const *)y;
+	int c = cmp_key(a, b);
 
 	if (c)
 		return c;
-	return i < j ? -1 : (i > j);
+	return a < b ? -1 : (a > b); /* stable: the first in the file comes first */
 }
 
 enum form { FORM_OBJECT, FORM_ARRAY, FORM_WRAPPED };
@@ -699,33 +705,32 @@ static void order_path(enum form f, size_t i, char *out, size_t size)
 /* (source, id) is unique in the store; two in one file is a mistake to show now. */
 static int check_duplicates(struct jp *p, const struct order *v, size_t n, enum form f)
 {
-	size_t *idx;
+	const struct order **pv;
 	char where[64], first[64];
 
 	if (n < 2)
 		return 0;
-	idx = malloc(n * sizeof(*idx));
-	if (!idx)
+	pv = malloc(n * sizeof(*pv));
+	if (!pv)
 		return -PL_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_base = v; /* qsort has no context argument in C11; single-threaded use */
-	qsort(idx, n, sizeof(*idx), cmp_index);
+		pv[i] = &v[i];
+	qsort(pv, n, sizeof(*pv), cmp_ptr);
 	for (size_t k = 1, head = 0; k < n; k++) {
-		const struct order *a = &v[idx[head]], *b = &v[idx[k]];
+		const struct order *a = pv[head], *b = pv[k];
 		if (cmp_key(a, b) != 0) {
 			head = k;
 			continue;
 		}
 		if (!b->source[0] || !b->ext_id[0])
 			continue;
-		order_path(f, idx[k], where, sizeof(where));
-		order_path(f, idx[head], first, sizeof(first));
+		order_path(f, (size_t)(b - v), where, sizeof(where));
+		order_path(f, (size_t)(a - v), first, sizeof(first));
 		strncat(where, ".id", sizeof(where) - strlen(where) - 1);
 		jerr(p, where, "order (%s, %s) appears twice in this file; first at %s", b->source,
 		     b->ext_id, first);
 	}
-	free(idx);
+	free(pv);
 	return 0;
 }
 
