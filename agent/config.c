@@ -92,6 +92,9 @@ struct loader {
 	char raw[INI_LINE_MAX + 2];
 	/* handler state */
 	char last_section[128];
+	int section_line;
+	bool in_new_section;
+	bool section_refused;
 	char last_key[64];
 	struct cfg_rule *rules;
 	size_t nrules;
@@ -147,6 +150,19 @@ static char *reader(char *str, int num, void *stream)
 		c = fgetc(L->fp);
 	}
 	L->raw[n] = '\0';
+	{
+		/* inih tells us of sections only through keys: note each header
+		 * line, so that a section's errors name its own line and a
+		 * repeated header is seen as a new section */
+		const char *p = L->raw;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[') {
+			L->section_line = L->lineno;
+			L->last_section[0] = '\0';
+			L->in_new_section = true;
+		}
+	}
 	if (too_long) {
 		char where[1100];
 		where_at(L, L->lineno, INI_LINE_MAX - 2, where, sizeof(where));
@@ -397,7 +413,8 @@ static void section_start(struct loader *L, const char *section)
 
 	snprintf(L->last_section, sizeof(L->last_section), "%s", section);
 	if (split_section(section, kind, sizeof(kind), name, sizeof(name)) != 0) {
-		err_at(L, L->lineno, 1, "bad section name [%s]; use [kind \"name\"]", section);
+		err_at(L, L->section_line, 1, "bad section name [%s]; use [kind \"name\"]",
+		       section);
 		return;
 	}
 	if (strcmp(kind, "rule") == 0) {
@@ -405,13 +422,13 @@ static void section_start(struct loader *L, const char *section)
 
 		L->cur_rule = -1;
 		if (!name[0] || strlen(name) >= 64) {
-			err_at(L, L->lineno, 1,
+			err_at(L, L->section_line, 1,
 			       "a rule needs a name of 1-63 characters: [rule \"%s\"]", name);
 			return;
 		}
 		for (size_t i = 0; i < L->nrules; i++) {
 			if (strcmp(L->rules[i].name, name) == 0) {
-				err_at(L, L->lineno, 1,
+				err_at(L, L->section_line, 1,
 				       "rule '%s' is defined twice (first at line %d)", name,
 				       L->rules[i].line);
 				L->cur_rule = -1;
@@ -419,7 +436,7 @@ static void section_start(struct loader *L, const char *section)
 			}
 		}
 		if (L->nrules >= CONFIG_MAX_RULES) {
-			err_at(L, L->lineno, 1, "too many rules (over %d)", CONFIG_MAX_RULES);
+			err_at(L, L->section_line, 1, "too many rules (over %d)", CONFIG_MAX_RULES);
 			L->cur_rule = -1;
 			return;
 		}
@@ -429,13 +446,13 @@ static void section_start(struct loader *L, const char *section)
 		L->rules = v;
 		memset(&v[L->nrules], 0, sizeof(v[0]));
 		snprintf(v[L->nrules].name, sizeof(v[0].name), "%s", name);
-		v[L->nrules].line = L->lineno;
+		v[L->nrules].line = L->section_line;
 		L->cur_rule = (long)L->nrules;
 		L->nrules++;
 	} else if (strcmp(kind, "numbering") == 0) {
 		enum doc_kind k;
 		if (doc_kind_parse(name, &k) != 0 || k == DOC_NONE)
-			err_at(L, L->lineno, 1,
+			err_at(L, L->section_line, 1,
 			       "[numbering \"%s\"]: unknown document kind (receipt, receipt_nip, "
 			       "invoice, proforma, advance, final, correction, wz)",
 			       name);
@@ -449,7 +466,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	bool continuation;
 	int rc = 0;
 
-	if (strcmp(section, L->last_section) != 0) {
+	if (L->in_new_section || strcmp(section, L->last_section) != 0) {
+		L->in_new_section = false;
+		L->section_refused = false;
 		section_start(L, section);
 		L->last_key[0] = '\0';
 	}
@@ -473,12 +492,13 @@ static int handler(void *user, const char *section, const char *key, const char 
 			raw = raw || strcmp(kind, raw_sections[i]) == 0;
 		if (raw)
 			rc = on_raw(L, kind, name, key, val, continuation);
-		else
+		else if (!L->section_refused) /* once per section, not per key */
 			err_at(
-			    L, L->lineno, 1,
+			    L, L->section_line, 1,
 			    "unknown section [%s] (packline, numbering, rule, template, printer, "
 			    "label, cups, shipx)",
 			    section);
+		L->section_refused = !raw;
 	}
 	/* Return non-zero to inih even on our own errors is wrong: it would stop
 	 * counting. Errors are in the diag; only OOM stops the parse. */
