@@ -224,6 +224,7 @@ int posnet_cmd_encode(const struct posnet_cmd *c, bool lower_hex, uint8_t *out, 
 	size_t mlen, n = 0, body;
 	char tok[8];
 	char crc[8];
+	bool token_first;
 
 	if (c->rc)
 		return c->rc;
@@ -236,13 +237,22 @@ int posnet_cmd_encode(const struct posnet_cmd *c, bool lower_hex, uint8_t *out, 
 	memcpy(out + n, c->mnemonic, mlen);
 	n += mlen;
 	out[n++] = POSNET_TAB;
-	memcpy(out + n, c->payload, c->len);
-	n += c->len;
+	/* the ERR template puts the token right after "ERR" (§1.4); commands
+	 * and replies carry it after the fields (it may sit anywhere) */
+	token_first = strcmp(c->mnemonic, "ERR") == 0;
+	if (!token_first) {
+		memcpy(out + n, c->payload, c->len);
+		n += c->len;
+	}
 	if (c->token != POSNET_NO_TOKEN) {
 		snprintf(tok, sizeof(tok), "@%04d", c->token);
 		memcpy(out + n, tok, 5);
 		n += 5;
 		out[n++] = POSNET_TAB;
+	}
+	if (token_first) {
+		memcpy(out + n, c->payload, c->len);
+		n += c->len;
 	}
 	snprintf(crc, sizeof(crc), lower_hex ? "%04x" : "%04X", posnet_crc16(out + 1, n - 1));
 	out[n++] = '#';

@@ -105,6 +105,8 @@ int posnet_cmd_add_int(struct posnet_cmd *c, const char *name, long long v);
 int posnet_cmd_add_error(struct posnet_cmd *c, int code);
 
 /* Encode the whole frame (STX..ETX) into out[cap]; *outlen gets its length.
+ * The token goes after the fields ("trend TAB to999 TAB @0042 TAB"), except
+ * in an ERR frame where the template puts it first ("ERR TAB @0042 TAB ?13").
  * lower_hex sends the CRC in lower case (only the simulator's fault mode
  * uses it). Returns the sticky error, or -PL_ETOOBIG when cap is too small. */
 int posnet_cmd_encode(const struct posnet_cmd *c, bool lower_hex, uint8_t *out, size_t cap,
