@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The CLI end to end on a real SQLite file: import (all or nothing, re-import
+# updates), bad input leaves the store unchanged, process is idempotent,
+# rules check/explain, docs, exit codes.
+set -u
+P=${PACKLINE:?}
+SRC=${PL_SRC:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+CFG=$SRC/examples/packline.ini
+DB=$T/p.db
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_rc() { # expected-rc description command...
+	local want=$1 what=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"; local rc=$?
+	if [ "$rc" = "$want" ]; then ok; else bad "$what: exit $rc, want $want"; cat "$T/out" "$T/err" >&2; fi
+}
+has() { # file pattern description
+	if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; cat "$1" >&2; fi
+}
+pl() { "$P" --config "$CFG" --store "sqlite:$DB" "$@"; }
+dump() { sqlite3 "$DB" .dump | sha256sum; }
+
+expect_rc 0 "import examples" pl orders import "$SRC/examples/orders"
+has "$T/out" "13 new, 0 updated, 0 unchanged" "import totals"
+expect_rc 0 "re-import" pl orders import "$SRC/examples/orders"
+has "$T/out" "0 new, 0 updated, 13 unchanged" "re-import never duplicates"
+[ "$(sqlite3 "$DB" 'select count(*) from orders')" = 13 ] && ok || bad "13 orders stored"
+
+# every malformed file: exit 1, messages name the place, store unchanged
+before=$(dump)
+for f in "$SRC"/examples/bad/*.json; do
+	expect_rc 1 "bad file $(basename "$f")" pl orders import "$f"
+	has "$T/err" '\$[.[]' "error names a JSON path ($(basename "$f"))"
+	has "$T/err" "nothing imported" "says nothing was imported"
+done
+[ "$(dump)" = "$before" ] && ok || bad "store changed by bad files"
+printf '{"source":"shop","id":"x"' >"$T/trunc.json"
+expect_rc 1 "truncated JSON" pl orders import "$T/trunc.json"
+printf 'garbage\0\1\2' | pl orders import - >/dev/null 2>&1 && bad "garbage on stdin accepted" || ok
+expect_rc 1 "missing file" pl orders import "$T/nope.json"
+[ "$(dump)" = "$before" ] && ok || bad "store changed by garbage"
+
+# stdin and a status change: updated, history recorded
+sed 's/^  "status": "paid"/  "status": "cancelled"/' "$SRC/examples/orders/02-consumer-receipt.json" >"$T/upd.json"
+expect_rc 0 "import from stdin" sh -c "cat '$T/upd.json' | '$P' --config '$CFG' --store 'sqlite:$DB' orders import -"
+has "$T/out" "1 updated" "status change is an update"
+expect_rc 0 "orders show" pl orders show ZK/2026/10043
+has "$T/out" "paid -> cancelled" "status history"
+has "$T/out" '"number":.*"ZK/2026/10043"' "order JSON"
+expect_rc 0 "orders show by source:id" pl orders show shop:10043
+expect_rc 1 "unknown order" pl orders show ZK/NOPE
+expect_rc 0 "orders list" pl orders list --status cancelled
+has "$T/out" "ZK/2026/10043" "list filter"
+
+# process: decide, number, issue; a second run issues nothing
+expect_rc 0 "process" pl process
+has "$T/out" "FV/2026/0001" "first invoice number"
+has "$T/out" "WZ/2026/" "WZ numbered monthly"
+n1=$(sqlite3 "$DB" 'select count(*) from documents')
+expect_rc 0 "process again" pl process
+has "$T/out" "0 issued, 0 pending" "second run issues nothing"
+[ "$(sqlite3 "$DB" 'select count(*) from documents')" = "$n1" ] && ok || bad "documents duplicated"
+expect_rc 0 "docs list invoices" pl docs list --kind invoice
+has "$T/out" "FV/2026/0001" "docs list"
+expect_rc 0 "docs show" pl docs show FV/2026/0001
+has "$T/out" "VAT RATE" "docs show has the VAT summary"
+expect_rc 2 "docs list bad kind" pl docs list --kind nonsense
+
+# rules
+expect_rc 0 "rules check good" "$P" rules check "$CFG"
+has "$T/out" "ok, 8 rule(s)" "rules counted"
+printf '[rule "a"]\nwhen = status == "x" and (total > 3\nissue = invoice\n' >"$T/bad.ini"
+expect_rc 1 "rules check bad" "$P" rules check "$T/bad.ini"
+has "$T/out" "bad.ini:2:" "rule error has FILE:LINE:COL"
+expect_rc 0 "rules explain" pl rules explain ZK/2026/10045
+has "$T/out" "MATCH, wins" "explain names the winner"
+
+# a broken configuration stops every command before it touches anything
+before=$(dump)
+printf '[packline]\nstroe = x\n' >"$T/broken.ini"
+expect_rc 3 "broken config" "$P" --config "$T/broken.ini" --store "sqlite:$DB" orders import "$SRC/examples/orders"
+has "$T/err" "broken.ini:2:1" "config error has its place"
+[ "$(dump)" = "$before" ] && ok || bad "store changed under a broken config"
+expect_rc 3 "config check broken" "$P" config check "$T/broken.ini"
+
+# usage
+expect_rc 2 "no command" "$P"
+expect_rc 2 "unknown command" "$P" frobnicate
+expect_rc 0 "help" "$P" --help
+expect_rc 0 "command help" "$P" orders import --help
+has "$T/out" "whole or not" "command help text"
+expect_rc 0 "version" "$P" version
+
+sqlite3 "$DB" 'pragma integrity_check' | grep -qx ok && ok || bad "integrity_check"
+echo "test_cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
