@@ -604,6 +604,12 @@ static void ex_expected_value(struct ex_parser *p)
 		"expected a value (a field, \"text\", a number, true or false), found %s", found);
 }
 
+static void ex_operand_release(struct ex_operand *o)
+{
+	free(o->s);
+	o->s = NULL;
+}
+
 static int ex_parse_operand(struct ex_parser *p, struct ex_operand *o)
 {
 	struct ex_token t = p->cur;
@@ -655,13 +661,12 @@ static int ex_parse_operand(struct ex_parser *p, struct ex_operand *o)
 		return -1;
 	}
 	ex_lex(p);
-	return p->cur.kind == T_ERR ? -1 : 0;
-}
-
-static void ex_operand_release(struct ex_operand *o)
-{
-	free(o->s);
-	o->s = NULL;
+	if (p->cur.kind == T_ERR) {
+		/* the caller may hold o on its stack: leave nothing owned */
+		ex_operand_release(o);
+		return -1;
+	}
+	return 0;
 }
 
 /* Name of an operand for messages: the field name or the literal text. */
