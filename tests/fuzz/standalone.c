@@ -15,8 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (64 * 1024)
-#define MUTATIONS 20000
+#define FUZZ_MAX_INPUT (64 * 1024)
+#define FUZZ_MUTATIONS 20000
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -41,10 +41,10 @@ static void feed(const uint8_t *data, size_t size)
 
 int main(int argc, char **argv)
 {
-	static uint8_t seeds[64][MAX_INPUT];
+	static uint8_t seeds[64][FUZZ_MAX_INPUT];
 	size_t seed_len[64];
 	size_t nseeds = 0;
-	uint8_t *work = malloc(MAX_INPUT);
+	uint8_t *work = malloc(FUZZ_MAX_INPUT);
 
 	if (!work)
 		return 1;
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 			f = fopen(path, "rb");
 			if (!f)
 				continue;
-			seed_len[nseeds] = fread(seeds[nseeds], 1, MAX_INPUT, f);
+			seed_len[nseeds] = fread(seeds[nseeds], 1, FUZZ_MAX_INPUT, f);
 			fclose(f);
 			feed(seeds[nseeds], seed_len[nseeds]);
 			nseeds++;
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		if (dir)
 			closedir(dir);
 	}
-	for (int i = 0; i < MUTATIONS; i++) {
+	for (int i = 0; i < FUZZ_MUTATIONS; i++) {
 		size_t len;
 		if (nseeds) {
 			size_t s = rng() % nseeds;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 				len = rng() % (len + 1);
 				break;
 			case 2:
-				if (len < MAX_INPUT) {
+				if (len < FUZZ_MAX_INPUT) {
 					size_t at = rng() % (len + 1);
 					memmove(work + at + 1, work + at, len - at);
 					work[at] = (uint8_t)rng();
@@ -105,6 +105,6 @@ int main(int argc, char **argv)
 		feed(work, len);
 	}
 	free(work);
-	printf("fuzz: %zu seeds, %d mutations: 1 passed, 0 failed\n", nseeds, MUTATIONS);
+	printf("fuzz: %zu seeds, %d mutations: 1 passed, 0 failed\n", nseeds, FUZZ_MUTATIONS);
 	return 0;
 }
