@@ -385,6 +385,11 @@ static int code128_hr_height(int module)
 	return 12 * module + 4;
 }
 
+int zpl_code128_height(int module, int h, bool hr)
+{
+	return h + (hr ? code128_hr_height(module) : 0);
+}
+
 int zpl_code128(struct zpl *z, int x, int y, int module, int h, bool hr, const char *data)
 {
 	int width = zpl_code128_width(data, module), rc;

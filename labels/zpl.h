@@ -90,6 +90,9 @@ int zpl_fit_text(const char *in, int w, int box_w, char *out, size_t cap);
 /* Code 128 symbol width in dots (without quiet zones); -PL_EINVAL for data
  * that is not printable ASCII or is empty. */
 int zpl_code128_width(const char *data, int module);
+/* Height in dots of a Code 128 symbol of bar height h, with its
+ * human-readable line when `hr`. */
+int zpl_code128_height(int module, int h, bool hr);
 /* Side in dots of the square a QR code takes for `nbytes` (byte mode) at `ecc`
  * and `mag`, including ZPL's 10-dot offset below ^FO; -PL_ETOOBIG past
  * version 10 (213 bytes at 'M'). */
