@@ -775,24 +775,6 @@ static int set_wal(struct sqlite_store *s)
 	return ret;
 }
 
-/* Test knob, read once per open: PL_STORE_TEST_SYNC_NORMAL=1 sets
- * synchronous=NORMAL. Only the many-process numbering test uses it, to keep
- * 10,000 commits fast on a VM. It changes what survives a POWER LOSS (the
- * last commits), not what two live processes see: uniqueness and gaplessness
- * come from the write lock and the transaction, not from fsync. */
-static const char *sync_pragma(struct sqlite_store *s)
-{
-	const char *knob = getenv("PL_STORE_TEST_SYNC_NORMAL");
-
-	if (knob && strcmp(knob, "1") == 0) {
-		pl_warn("store '%s': PL_STORE_TEST_SYNC_NORMAL set: synchronous=NORMAL (tests "
-			"only; commits may be lost on power loss)",
-			s->path);
-		return "PRAGMA synchronous = NORMAL";
-	}
-	return "PRAGMA synchronous = FULL";
-}
-
 static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = to_sq(base);
@@ -845,7 +827,7 @@ static int sq_open(struct store **out, const char *path)
 	rc = set_wal(s);
 	if (rc)
 		goto err_close;
-	rc = exec_sql(s, sync_pragma(s), "set synchronous");
+	rc = exec_sql(s, "PRAGMA synchronous = FULL", "set synchronous");
 	if (!rc)
 		rc = exec_sql(s, "PRAGMA foreign_keys = ON", "enable foreign keys");
 	if (rc)
