@@ -25,8 +25,9 @@ struct rj {
 	struct posnet_dev *dev;
 	struct receipt_result *res;
 	int64_t job_id;
-	int attempt; /* the job's attempt counter */
-	int tries;   /* print attempts made by this call */
+	int attempt;          /* the job's attempt counter */
+	enum job_state state; /* as journalled */
+	int tries;            /* print attempts made by this call */
 	int64_t doc_id;
 	char printer[32];
 	struct posnet_receipt r;
@@ -265,6 +266,8 @@ static int rj_journal(struct rj *j, enum job_state state, bool new_attempt, cons
 	char *json;
 	int rc;
 
+	if (state == JOB_FAILED && j->state == JOB_FAILED)
+		return 0; /* refused again before anything was sent: nothing new to journal */
 	if (new_attempt)
 		j->attempt++;
 	json = rj_result_json(phase, how, j->attempt, j->have_before ? &j->before : NULL, after,
@@ -279,6 +282,7 @@ static int rj_journal(struct rj *j, enum job_state state, bool new_attempt, cons
 		       job_state_name(state), pl_strerror(rc));
 		return -PL_ESTORE;
 	}
+	j->state = state;
 	return 0;
 }
 
@@ -410,7 +414,6 @@ static int rj_attempt(struct rj *j)
 	struct posnet_status ps;
 	struct posnet_vat_table vat;
 	enum posnet_stage stage;
-	bool bump;
 	int rc;
 
 	if (++j->tries > RJ_MAX_TRIES) {
@@ -443,9 +446,6 @@ static int rj_attempt(struct rj *j)
 			return -PL_EINVAL;
 		}
 	}
-	/* A job that already sent once (it has counters) starts a new attempt;
-	 * the store counts the first attempt from the job's creation. */
-	bump = j->have_before;
 	rc = posnet_read_counters(j->dev, &j->before);
 	if (rc < 0) {
 		rj_msg(j, "cannot read the printer's counters: %s",
@@ -453,8 +453,17 @@ static int rj_attempt(struct rj *j)
 		return -PL_EDEVICE;
 	}
 	j->have_before = true;
+	/* A failed job starts a new attempt (failed -> pending in the store's
+	 * state machine); a fresh job is attempt 1 from its creation. */
+	if (j->state == JOB_FAILED) {
+		rc = rj_journal(j, JOB_PENDING, true, "pending", NULL, NULL, NULL, NULL);
+		if (rc < 0) {
+			rj_msg(j, "cannot write the journal: nothing was sent");
+			return rc;
+		}
+	}
 	/* Intent with its anchor, durable before trinit leaves. */
-	rc = rj_journal(j, JOB_SENDING, bump, "sending", NULL, NULL, NULL, NULL);
+	rc = rj_journal(j, JOB_SENDING, false, "sending", NULL, NULL, NULL, NULL);
 	if (rc < 0) {
 		rj_msg(j, "cannot write the journal: nothing was sent");
 		return rc;
@@ -560,6 +569,7 @@ static int rj_load(struct rj *j, const struct job *job)
 
 	j->job_id = job->id;
 	j->attempt = job->attempt;
+	j->state = job->state;
 	rc = rj_request_parse(job->request, &j->r, j->printer, sizeof(j->printer), &j->doc_id);
 	if (rc < 0) {
 		pl_err("receipt job %lld: unreadable request in the journal", (long long)job->id);
@@ -776,6 +786,7 @@ int receipt_issue(struct store *st, struct posnet_dev *dev, const struct documen
 	} else {
 		j.job_id = job.id;
 		j.attempt = 1; /* the store records a new job as attempt 1 */
+		j.state = JOB_PENDING;
 		j.doc_id = d->id;
 		j.r = fresh;
 	}

@@ -12,6 +12,7 @@
 static const struct xport_ops *const xport_all[] = {
     &xport_serial_ops,
     &xport_tcp_ops,
+    &xport_sim_ops,
 };
 
 /* Frames this process has sent over any transport, and the frame after

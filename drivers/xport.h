@@ -99,6 +99,12 @@ int xport_flush_input(struct xport *x);
 /* Drain output; 0 when the transport has no drain slot. */
 int xport_drain(struct xport *x, int timeout_ms);
 
+struct posnet_sim;
+/* An in-process simulator transport around `sim`, which the caller keeps
+ * (and frees after xport_close()). baud > 0 paces the bytes like an 8N1
+ * line; 0 = no pacing. */
+int xport_sim_attach(struct xport **out, struct posnet_sim *sim, int baud);
+
 /* Parsed serial settings (exposed for tests and docs). */
 enum xport_parity { XPORT_PARITY_NONE, XPORT_PARITY_ODD, XPORT_PARITY_EVEN };
 enum xport_flow { XPORT_FLOW_NONE, XPORT_FLOW_RTSCTS, XPORT_FLOW_XONXOFF };

@@ -21,7 +21,10 @@
 #include "base/log.h"
 #include "drivers/posnet_dev.h"
 #include "drivers/xport.h"
+#include "base/buf.h"
+#include "base/clock.h"
 #include "fiscal/cp1250.h"
+#include "fiscal/posnet_sim.h"
 #include "fiscal/posnet_frame.h"
 #include "tests/unit/check.h"
 
@@ -29,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef PTYSHIM_PATH
@@ -810,7 +815,458 @@ static void test_hostile_bytes(void)
 	free(m);
 }
 
-/* SIM_PART */
+/* --- the simulator ------------------------------------------------------------ */
+
+#ifndef POSNET_SIM_SERVE
+#define POSNET_SIM_SERVE ""
+#endif
+
+#define SIM_ORDERS 3
+
+struct fixture {
+	struct order o[SIM_ORDERS];
+	struct document d[SIM_ORDERS];
+};
+
+static void fixture_init(struct fixture *f)
+{
+	static const char *const pay[] = {"cash", "card", "transfer"};
+
+	for (int i = 0; i < SIM_ORDERS; i++) {
+		struct order *o = &f->o[i];
+		struct order_line l;
+
+		order_init(o);
+		doc_init(&f->d[i]);
+		snprintf(o->source, sizeof(o->source), "shop");
+		snprintf(o->ext_id, sizeof(o->ext_id), "E%d", 100 + i);
+		snprintf(o->number, sizeof(o->number), "ZK/2026/%04d", 100 + i);
+		snprintf(o->currency, sizeof(o->currency), "PLN");
+		snprintf(o->payment.type, sizeof(o->payment.type), "%s", pay[i % 3]);
+		if (i % 2 == 0)
+			snprintf(o->buyer.nip, sizeof(o->buyer.nip), "5260250274");
+		memset(&l, 0, sizeof(l));
+		/* one rate per goods name: the printer locks a name to its rate */
+		snprintf(l.name, sizeof(l.name), "Kubek ceramiczny %d", i);
+		l.qty = 1000 + 1000 * i;
+		l.unit_price = 2999;
+		l.vat = VAT_23;
+		snprintf(l.unit, sizeof(l.unit), "szt");
+		order_add_line(o, &l);
+		snprintf(l.name, sizeof(l.name), "Herbata zielona luz");
+		l.qty = 250;
+		l.unit_price = 8990;
+		l.vat = VAT_5;
+		snprintf(l.unit, sizeof(l.unit), "kg");
+		order_add_line(o, &l);
+		o->total = order_computed_total(o);
+		doc_from_order(&f->d[i], o, i % 2 == 0 ? DOC_RECEIPT_NIP : DOC_RECEIPT, 1790000000);
+	}
+}
+
+static void fixture_release(struct fixture *f)
+{
+	for (int i = 0; i < SIM_ORDERS; i++) {
+		order_release(&f->o[i]);
+		doc_release(&f->d[i]);
+	}
+}
+
+static struct store *fresh_store(const char *tag)
+{
+	char dsn[512];
+	struct store *st = NULL;
+
+	snprintf(dsn, sizeof(dsn), "sqlite:%s/%s.db", tmpdir, tag);
+	if (store_open(&st, dsn) < 0)
+		return NULL;
+	return st;
+}
+
+/* Receipts of the paper, per order number; returns the number of receipts. */
+static int paper_count(const char *paper, const struct fixture *f, int per_order[SIM_ORDERS],
+		       int *cancelled)
+{
+	const char *p = paper;
+	int receipts = 0;
+
+	memset(per_order, 0, sizeof(int) * SIM_ORDERS);
+	*cancelled = 0;
+	while ((p = strstr(p, "--- BEGIN ")) != NULL) {
+		const char *end = strstr(p, "--- END");
+		bool receipt = strncmp(p, "--- BEGIN RECEIPT", 17) == 0;
+
+		if (strncmp(p, "--- BEGIN CANCELLED", 19) == 0)
+			(*cancelled)++;
+		if (receipt) {
+			receipts++;
+			for (int i = 0; i < SIM_ORDERS; i++) {
+				char want[96];
+				const char *hit;
+
+				snprintf(want, sizeof(want), "Nr zamówienia: %s\n", f->o[i].number);
+				hit = strstr(p, want);
+				if (hit && (!end || hit < end))
+					per_order[i]++;
+			}
+		}
+		p += 10;
+	}
+	return receipts;
+}
+
+static int count_jobs_fn(const struct job *j, void *arg)
+{
+	(void)j;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int count_jobs(struct store *st, enum job_state s)
+{
+	int n = 0;
+
+	store_job_list(st, s, count_jobs_fn, &n);
+	return n;
+}
+
+/* Issue every order, retrying the way an operator (or the agent's loop)
+ * would: a failed/unknown receipt is asked for again until it is done. */
+static int issue_all(struct store *st, struct posnet_dev *dev, struct fixture *f,
+		     struct posnet_sim *sim, struct buf *paper)
+{
+	int done = 0;
+
+	for (int i = 0; i < SIM_ORDERS; i++) {
+		for (int attempt = 0; attempt < 30; attempt++) {
+			struct receipt_result res;
+			int rc = receipt_issue(st, dev, &f->d[i], &f->o[i], &res);
+
+			if (sim) {
+				size_t len = 0;
+				const char *p = posnet_sim_paper(sim, &len);
+				buf_append(paper, p, len);
+				posnet_sim_paper_consume(sim);
+				if (posnet_sim_paper_out(sim)) /* the packer changes the roll */
+					posnet_sim_set_paper_out(sim, false, pl_monotonic_ms());
+			}
+			if (rc == 0) {
+				done++;
+				break;
+			}
+			if (getenv("PL_DEBUG"))
+				fprintf(stderr, "order %d attempt %d: %s (%s)\n", i, attempt,
+					pl_errname(rc), res.message);
+			usleep(60000);
+		}
+	}
+	return done;
+}
+
+static void check_exactly_once(const char *what, const char *paper, struct fixture *f,
+			       struct store *st, long long bn)
+{
+	int per[SIM_ORDERS], cancelled = 0;
+	int receipts = paper_count(paper, f, per, &cancelled);
+	bool ok = receipts == SIM_ORDERS && bn == SIM_ORDERS;
+
+	for (int i = 0; i < SIM_ORDERS; i++)
+		ok = ok && per[i] == 1;
+	ok = ok && count_jobs(st, JOB_DONE) == SIM_ORDERS && count_jobs(st, JOB_UNKNOWN) == 0 &&
+	     count_jobs(st, JOB_SENDING) == 0;
+	if (!ok) {
+		fprintf(stderr,
+			"%s: receipts %d (per order %d %d %d), cancelled %d, bn %lld, jobs done %d "
+			"unknown %d\n",
+			what, receipts, per[0], per[1], per[2], cancelled, bn,
+			count_jobs(st, JOB_DONE), count_jobs(st, JOB_UNKNOWN));
+	}
+	CHECK(ok);
+}
+
+static void set_timeouts(struct posnet_cfg *cfg, int ms)
+{
+	for (int i = 0; i < POSNET_CLASS_COUNT; i++)
+		cfg->timeout_ms[i] = ms;
+}
+
+/* Every simulator fault, in process: each order ends with exactly one receipt. */
+static void test_sim_faults(void)
+{
+	static const char *const faults[] = {
+	    "",
+	    "delay=40:trline",
+	    "delay=400:trend",
+	    "drop:trend",
+	    "drop:trline:1",
+	    "drop:trinit",
+	    "drop:trnipset",
+	    "drop:trpayment",
+	    "drop:trftrend",
+	    "late:trline",
+	    "late:trend",
+	    "split=3",
+	    "split=1:scnt",
+	    "power:trend",
+	    "power:trinit",
+	    "power:trline:1",
+	    "power:trftrln",
+	    "power:trftrend",
+	    "paperout:trline:1",
+	    "paperout:trend",
+	    "garbage=20",
+	    "badcrc:trend",
+	    "badcrc:trline:1",
+	    "lowercrc",
+	    "drop:scnt:1",
+	    "power:scnt:1",
+	    "drop:eclastdocnoget:1",
+	};
+	struct fixture f;
+
+	fixture_init(&f);
+	for (size_t k = 0; k < sizeof(faults) / sizeof(faults[0]); k++) {
+		struct posnet_sim *sim = posnet_sim_new(NULL);
+		struct posnet_sim_counters c;
+		struct xport *x = NULL;
+		struct posnet_dev *dev = NULL;
+		struct posnet_cfg cfg;
+		struct store *st;
+		struct buf paper;
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "fault%zu", k);
+		st = fresh_store(tag);
+		CHECK(st != NULL);
+		if (!st)
+			break;
+		if (faults[k][0]) {
+			struct posnet_sim_fault fl;
+			char err[160];
+			CHECK_OK(posnet_sim_fault_parse(faults[k], &fl, err, sizeof(err)));
+			CHECK_OK(posnet_sim_add_fault(sim, &fl));
+		}
+		buf_init(&paper, 1 << 20);
+		CHECK_OK(xport_sim_attach(&x, sim, 0));
+		posnet_cfg_init(&cfg);
+		set_timeouts(&cfg, 150);
+		CHECK_OK(posnet_dev_open_xport(&dev, &cfg, x));
+		CHECK_INT(issue_all(st, dev, &f, sim, &paper), SIM_ORDERS);
+		posnet_sim_get_counters(sim, &c);
+		check_exactly_once(faults[k][0] ? faults[k] : "no fault",
+				   paper.data ? paper.data : "", &f, st, c.bn);
+		/* running it all again prints nothing */
+		CHECK_INT(issue_all(st, dev, &f, sim, &paper), SIM_ORDERS);
+		posnet_sim_get_counters(sim, &c);
+		CHECK_INT(c.bn, SIM_ORDERS);
+		posnet_dev_close(dev);
+		store_close(st);
+		posnet_sim_free(sim);
+		buf_release(&paper);
+	}
+	fixture_release(&f);
+}
+
+/* The journal survives a crash in the middle: a job left SENDING is
+ * settled by receipt_reconcile_all from the printer's counters. */
+static void test_sim_reconcile(void)
+{
+	struct fixture f;
+	struct posnet_sim *sim = posnet_sim_new(NULL);
+	struct xport *x = NULL;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	struct store *st = fresh_store("reconcile");
+	struct receipt_reconcile_report rep;
+	struct receipt_result res;
+	struct posnet_sim_counters c;
+	struct buf paper;
+
+	fixture_init(&f);
+	buf_init(&paper, 1 << 20);
+	CHECK_OK(xport_sim_attach(&x, sim, 0));
+	posnet_cfg_init(&cfg);
+	set_timeouts(&cfg, 150);
+	CHECK_OK(posnet_dev_open_xport(&dev, &cfg, x));
+	/* the printer stops answering after a trline (no reply, no rpt, no
+	 * strns): the job stays UNKNOWN */
+	{
+		static const char *const dead[] = {"drop:trline:0:0", "drop:rpt:0:0",
+						   "drop:strns:0:0"};
+		struct posnet_sim_fault fl;
+		char err[160];
+		for (int i = 0; i < 3; i++) {
+			CHECK_OK(posnet_sim_fault_parse(dead[i], &fl, err, sizeof(err)));
+			CHECK_OK(posnet_sim_add_fault(sim, &fl));
+		}
+	}
+	CHECK_INT(receipt_issue(st, dev, &f.d[0], &f.o[0], &res), -PL_EUNKNOWN);
+	CHECK_INT(count_jobs(st, JOB_UNKNOWN), 1);
+	/* another order must wait: printing now would make the first undecidable */
+	CHECK_INT(receipt_issue(st, dev, &f.d[1], &f.o[1], &res), -PL_EUNKNOWN);
+	CHECK(strstr(res.message, "unsettled") != NULL);
+	posnet_sim_clear_faults(sim);
+	/* back: the open receipt is cancelled and printed again */
+	CHECK_OK(receipt_reconcile_all(st, dev, &rep));
+	CHECK_INT(rep.examined, 1);
+	CHECK_INT(rep.reprinted, 1);
+	CHECK_INT(count_jobs(st, JOB_DONE), 1);
+	CHECK_INT(issue_all(st, dev, &f, sim, &paper), SIM_ORDERS);
+	posnet_sim_get_counters(sim, &c);
+	CHECK_INT(c.bn, SIM_ORDERS);
+	CHECK_INT(c.bc, 1);
+	posnet_dev_close(dev);
+	store_close(st);
+	posnet_sim_free(sim);
+	buf_release(&paper);
+	fixture_release(&f);
+}
+
+/* --- a separate simulator process over a pty or TCP ---------------------------- */
+
+static pid_t spawn_serve(const char *const *args)
+{
+	const char *argv[24];
+	size_t n = 0;
+	pid_t pid;
+
+	argv[n++] = POSNET_SIM_SERVE;
+	while (*args && n < 23)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execv(POSNET_SIM_SERVE, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool wait_file(const char *path)
+{
+	for (int i = 0; i < 500; i++) {
+		if (access(path, F_OK) == 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (!fp)
+		return strdup("");
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	s = calloc(1, (size_t)n + 1);
+	if (s && fread(s, 1, (size_t)n, fp) != (size_t)n)
+		s[0] = '\0';
+	fclose(fp);
+	return s;
+}
+
+static long long status_value(const char *status, const char *key)
+{
+	char k[16];
+	const char *p;
+
+	snprintf(k, sizeof(k), "%s ", key);
+	p = strstr(status, k);
+	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
+static void stop_serve(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+}
+
+/* Receipts through `target` to a served simulator; `fault` may be NULL. */
+static void run_served(const char *label, bool tcp, int baud, const char *fault)
+{
+	char link[400], paper_path[400], status_path[400], portfile[400], target[512], tag[64];
+	const char *args[16];
+	size_t n = 0;
+	struct fixture f;
+	struct store *st;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	pid_t pid;
+	char *paper, *status;
+
+	snprintf(tag, sizeof(tag), "served-%s", label);
+	snprintf(link, sizeof(link), "%s/%s.pty", tmpdir, tag);
+	snprintf(portfile, sizeof(portfile), "%s/%s.port", tmpdir, tag);
+	snprintf(paper_path, sizeof(paper_path), "%s/%s.paper", tmpdir, tag);
+	snprintf(status_path, sizeof(status_path), "%s/%s.status", tmpdir, tag);
+	args[n++] = tcp ? "--tcp" : "--pty";
+	args[n++] = tcp ? portfile : link;
+	args[n++] = "--paper";
+	args[n++] = paper_path;
+	args[n++] = "--status";
+	args[n++] = status_path;
+	if (fault) {
+		args[n++] = "--fault";
+		args[n++] = fault;
+	}
+	args[n] = NULL;
+	pid = spawn_serve(args);
+	CHECK(pid > 0);
+	CHECK(wait_file(tcp ? portfile : link));
+	usleep(20000);
+	if (tcp) {
+		char *port = slurp(portfile);
+		snprintf(target, sizeof(target), "tcp:127.0.0.1:%ld", strtol(port, NULL, 10));
+		free(port);
+	} else {
+		snprintf(target, sizeof(target), "serial:/dev/../../..%s:%d:8N1:none", link, baud);
+	}
+	posnet_cfg_init(&cfg);
+	snprintf(cfg.target, sizeof(cfg.target), "%s", target);
+	set_timeouts(&cfg, 400);
+	fixture_init(&f);
+	st = fresh_store(tag);
+	CHECK_OK(posnet_dev_open(&dev, &cfg));
+	if (dev && st) {
+		struct buf none;
+		buf_init(&none, 1);
+		CHECK_INT(issue_all(st, dev, &f, NULL, &none), SIM_ORDERS);
+		posnet_dev_close(dev);
+	}
+	usleep(50000);
+	stop_serve(pid);
+	paper = slurp(paper_path);
+	status = slurp(status_path);
+	if (st)
+		check_exactly_once(label, paper, &f, st, status_value(status, "bn"));
+	free(paper);
+	free(status);
+	store_close(st);
+	fixture_release(&f);
+}
+
+static void test_sim_all(void)
+{
+	test_sim_faults();
+	test_sim_reconcile();
+	if (!POSNET_SIM_SERVE[0]) {
+		CHECK(!"posnet_sim_serve helper not built");
+		return;
+	}
+	run_served("pty9600", false, 9600, NULL);
+	run_served("pty115200", false, 115200, NULL);
+	run_served("pty9600-drop", false, 9600, "drop:trend");
+	run_served("tcp", true, 0, NULL);
+	run_served("tcp-split", true, 0, "split=2");
+	run_served("tcp-power", true, 0, "power:trline:1");
+}
 
 int main(int argc, char **argv)
 {
@@ -838,6 +1294,7 @@ int main(int argc, char **argv)
 	test_vat_by_value();
 	test_decide();
 	test_hostile_bytes();
+	test_sim_all();
 
 	{
 		char cmd[400];
