@@ -535,11 +535,10 @@ int posnet_parser_feed(struct posnet_parser *p, const uint8_t *data, size_t len,
 		}
 		if (b == POSNET_STX) {
 			/* a new frame before ETX: the previous one was truncated;
-			 * leave this STX for the next call */
+			 * this STX starts the next frame */
 			size_t lost = p->len;
-			p->in_frame = false;
 			p->len = 0;
-			*used = i;
+			*used = i + 1;
 			return parser_fail(
 			    p, -PL_EPROTO, 15,
 			    "truncated frame (%zu bytes, no ETX before the next STX)", lost);

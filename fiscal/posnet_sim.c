@@ -117,7 +117,7 @@ struct posnet_sim {
 	bool footer_pending;
 	size_t nfooter;
 	struct buf pending_paper; /* the fiscal part of a receipt waiting for trftrend */
-	size_t nlocks;
+	size_t nlocks, locks_cap;
 	struct sim_lock *locks;
 	struct sim_trn trn;
 	uint64_t generation;
@@ -324,14 +324,7 @@ struct posnet_sim *posnet_sim_new(const struct posnet_sim_config *cfg)
 		s->cfg = *cfg;
 	else
 		posnet_sim_config_default(&s->cfg);
-	s->locks = calloc(SIM_LOCKS_MAX, sizeof(*s->locks));
-	s->held = calloc(SIM_HELD_MAX, sizeof(*s->held));
-	if (!s->locks || !s->held) {
-		free(s->locks);
-		free(s->held);
-		free(s);
-		return NULL;
-	}
+	/* locks and the paper-out queue are allocated when first needed */
 	buf_init(&s->paper, SIM_PAPER_MAX);
 	buf_init(&s->pending_paper, 64 * 1024);
 	posnet_parser_init(&s->parser);
@@ -1099,6 +1092,28 @@ static bool rate_lock_check(struct exec *x, const char *name, int rate)
 	return true;
 }
 
+/* Room for one more goods name; false when the table is full (the sale
+ * still goes through, the name is just not remembered). */
+static bool lock_reserve(struct posnet_sim *s)
+{
+	struct sim_lock *n;
+	size_t cap;
+
+	if (s->nlocks < s->locks_cap)
+		return true;
+	if (s->locks_cap >= SIM_LOCKS_MAX)
+		return false;
+	cap = s->locks_cap ? s->locks_cap * 2 : 64;
+	if (cap > SIM_LOCKS_MAX)
+		cap = SIM_LOCKS_MAX;
+	n = realloc(s->locks, cap * sizeof(*n));
+	if (!n)
+		return false;
+	s->locks = n;
+	s->locks_cap = cap;
+	return true;
+}
+
 static void rate_lock_note(struct posnet_sim *s, const char *name, int rate)
 {
 	char key[81];
@@ -1111,7 +1126,7 @@ static void rate_lock_note(struct posnet_sim *s, const char *name, int rate)
 			return;
 		}
 	}
-	if (s->nlocks < SIM_LOCKS_MAX) {
+	if (lock_reserve(s)) {
 		snprintf(s->locks[s->nlocks].key, sizeof(s->locks[0].key), "%s", key);
 		s->locks[s->nlocks].rate = rate;
 		s->nlocks++;
@@ -1844,7 +1859,9 @@ static void on_frame(struct posnet_sim *s, const uint8_t *body, size_t len, int6
 	/* the queue is synchronous: once something waits for paper, everything
 	 * but the immediate '!' commands waits behind it */
 	if (!m->async && s->paper_out && (s->nheld || needs_paper(m))) {
-		if (s->nheld >= SIM_HELD_MAX || len > POSNET_FRAME_MAX) {
+		if (!s->held)
+			s->held = calloc(SIM_HELD_MAX, sizeof(*s->held));
+		if (!s->held || s->nheld >= SIM_HELD_MAX || len > POSNET_FRAME_MAX) {
 			struct posnet_cmd e;
 			uint8_t fr[64];
 			size_t n;
@@ -2149,8 +2166,8 @@ int posnet_sim_load(struct posnet_sim *s, const char *text, size_t len, char *er
 		} else if (strncmp(ln, "lock ", 5) == 0) {
 			int rate, consumed = 0;
 			size_t n;
-			ok = s->nlocks < SIM_LOCKS_MAX &&
-			     sscanf(ln + 5, "%d %n", &rate, &consumed) == 1 && consumed > 0 &&
+			ok = lock_reserve(s) && sscanf(ln + 5, "%d %n", &rate, &consumed) == 1 &&
+			     consumed > 0 &&
 			     get_hex(ln + 5 + consumed, s->locks[s->nlocks].key,
 				     sizeof(s->locks[0].key), &n) == 0;
 			if (ok)
