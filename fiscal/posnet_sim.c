@@ -849,14 +849,9 @@ static void paper_receipt_body(struct posnet_sim *s, struct buf *b, int64_t paid
 {
 	const struct sim_trn *t = &s->trn;
 	char m[32], n[96];
-	int64_t sub = 0;
 
-	for (size_t i = 0; i < t->nlines; i++) {
-		const struct sim_line *l = &t->lines[i];
-		int64_t v = l->value + (l->has_disc ? (l->narzut ? l->disc : -l->disc) : 0);
-		paper_line(b, l);
-		sub += l->storno ? -v : v;
-	}
+	for (size_t i = 0; i < t->nlines; i++)
+		paper_line(b, &t->lines[i]);
 	for (size_t i = 0; i < t->nsub; i++) {
 		fmt_money(t->sub[i].base, m, sizeof(m));
 		paper_printf(b, "SUBTOTAL: %s\n", m);
