@@ -76,6 +76,8 @@ struct job {
 };
 void job_release(struct job *j);
 
+/* Listing callbacks run with no statement open: they may call the store,
+ * writes included (the start-up sweep updates jobs from job_list). */
 typedef int store_order_fn(const struct order *o, void *arg);  /* non-zero stops */
 typedef int store_doc_fn(const struct document *d, void *arg); /* non-zero stops */
 typedef int store_event_fn(const struct store_status_event *e, void *arg);
@@ -92,15 +94,21 @@ struct store_ops {
 	int (*schema_version)(struct store *s, int *out);
 
 	/* Insert or update an order by (source, ext_id); records a status event
-	 * when the status changed. Fills o->id. One transaction. */
+	 * when the status changed. Fills o->id. One transaction. STORE_UNCHANGED
+	 * when every field, tag and line equals the stored copy (nothing is
+	 * written). `out` may be NULL. */
 	int (*order_upsert)(struct store *s, struct order *o, int64_t now, enum store_upsert *out);
-	/* Several orders in ONE transaction: all stored, or none. */
+	/* Several orders in ONE transaction: all stored, or none. The ids and
+	 * `outs` (may be NULL) are filled only after the commit. */
 	int (*order_upsert_many)(struct store *s, struct order *v, size_t n, int64_t now,
 				 enum store_upsert *outs);
+	/* Getters: `out` must be initialised (order_init/doc_init); it is
+	 * released first, then filled. -PL_ENOTFOUND when there is none. */
 	int (*order_get)(struct store *s, int64_t id, struct order *out);
 	int (*order_find)(struct store *s, const char *source, const char *ext_id,
 			  struct order *out);
-	/* Find by human number (or by ext_id when no number matches). */
+	/* Find by human number (or by ext_id when no number matches).
+	 * -PL_EEXIST when more than one order matches (never a guess). */
 	int (*order_find_number)(struct store *s, const char *number, struct order *out);
 	int (*order_list)(struct store *s, const struct store_order_filter *f, store_order_fn *fn,
 			  void *arg);
@@ -108,22 +116,30 @@ struct store_ops {
 
 	/* Store a document; when `num` is not NULL take the next number of
 	 * (kind, period of d->issue_date) and write it into d->number in the
-	 * same transaction. Fills d->id. */
+	 * same transaction. Fills d->id. On failure the number is given back
+	 * (gapless) and d->number/d->id are left as they were. */
 	int (*doc_insert)(struct store *s, struct document *d, const struct numbering *num);
 	int (*doc_get)(struct store *s, int64_t id, struct document *out);
 	int (*doc_list)(struct store *s, const struct store_doc_filter *f, store_doc_fn *fn,
 			void *arg);
+	/* pending -> issued | failed, issued -> cancelled, failed -> pending;
+	 * others -PL_ESTATE. remote_id NULL keeps the stored one. */
 	int (*doc_set_state)(struct store *s, int64_t id, enum doc_state state,
 			     const char *remote_id);
 
 	/* Journal. job_begin inserts the intent (PENDING) unless the idem_key
 	 * exists, in which case it loads the existing job into *j and returns
-	 * -PL_EEXIST. */
+	 * -PL_EEXIST (j's own request/result are freed first: they are owned).
+	 * On success fills id, state (PENDING), attempt (1), created, updated. */
 	int (*job_begin)(struct store *s, struct job *j);
 	/* Move a job to `state`, bump attempt when `new_attempt`, set result
-	 * (may be NULL: keep). One durable commit. */
+	 * (may be NULL: keep). One durable commit. Allowed (else -PL_ESTATE):
+	 * pending -> sending|failed|cancelled; sending -> sending|done|failed|
+	 * unknown; unknown -> unknown|done|failed; failed -> cancelled, or
+	 * failed -> pending with new_attempt (only there). docs/store.md. */
 	int (*job_update)(struct store *s, int64_t id, enum job_state state, bool new_attempt,
 			  const char *result);
+	/* *out is overwritten, not released: job_release() a previous one. */
 	int (*job_get)(struct store *s, int64_t id, struct job *out);
 	/* Jobs in a state (e.g. JOB_SENDING at start-up), oldest first. */
 	int (*job_list)(struct store *s, enum job_state state, store_job_fn *fn, void *arg);

@@ -396,7 +396,7 @@ static int sq_fail(struct sqlite_store *s, int rc, const char *what)
 		pl_err("store '%s': %s: out of memory", s->path, what);
 		return -PL_ENOMEM;
 	default:
-		pl_err("store '%s': %s failed: %s (%s)", s->path, what, msg, sqlite3_errstr(rc));
+		pl_err("store '%s': %s failed: %s (sqlite code %d)", s->path, what, msg, rc);
 		return -PL_ESTORE;
 	}
 }

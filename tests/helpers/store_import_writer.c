@@ -7,8 +7,11 @@
  * number what a complete copy looks like: "R<run>B<batch>O<i>S<size>L<lines>"
  * plus the line count in its own tag. Every third batch re-imports the
  * previous one as "paid" with one line more (an update of lines, tags,
- * number and status in one transaction). The checker then proves that each
- * stored order is whole and each batch is all there or all absent.
+ * number and status in one transaction). After each commit it writes one
+ * line to stdout, "B <k>" for a new batch and "P <k>" for a re-import, so
+ * the test knows what was acknowledged before it kills the writer. The
+ * checker then proves that each stored order is whole, each batch is all
+ * there or all absent, and nothing acknowledged was lost.
  */
 #include "agent/store.h"
 #include "base/err.h"
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int parse_long(const char *s, long min, long max, long *out)
 {
@@ -63,6 +67,16 @@ static int make_order(struct order *o, long run, long k, long i, long size, int 
 	return 0;
 }
 
+/* One unbuffered line per commit (stdio would hold it in its buffer). */
+static void report(char what, long k)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%c %ld\n", what, k);
+
+	if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
+		return; /* the test stopped listening: keep writing anyway */
+}
+
 static int import_batch(struct store *s, long run, long k, int extra, int64_t now)
 {
 	long size = 2 + (run + k) % 4;
@@ -102,8 +116,13 @@ int main(int argc, char **argv)
 		int64_t now = (int64_t)time(NULL);
 
 		rc = import_batch(s, run, k, 0, now);
-		if (!rc && k > 0 && k % 3 == 0)
+		if (!rc)
+			report('B', k);
+		if (!rc && k > 0 && k % 3 == 0) {
 			rc = import_batch(s, run, k - 1, 1, now + 1);
+			if (!rc)
+				report('P', k - 1);
+		}
 		if (rc) {
 			fprintf(stderr, "writer: batch %ld: %s\n", k, pl_strerror(rc));
 			store_close(s);

@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -271,16 +273,20 @@ static void helper_path(char *out, size_t size, const char *name)
 		out[0] = '\0'; /* too long: access() then fails with a message */
 }
 
-static pid_t spawn(char *const argv[], int keep_fd)
+/* fork + exec; stdin is /dev/null, stdout goes to out_fd when >= 0. Other
+ * descriptors without FD_CLOEXEC are inherited (the start pipe). */
+static pid_t spawn(char *const argv[], int out_fd)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	fflush(NULL);
+	pid = fork();
 	if (pid == 0) {
-		if (keep_fd < 0) {
-			int null = open("/dev/null", O_RDONLY);
-			if (null >= 0)
-				dup2(null, 0);
-		}
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		if (out_fd >= 0)
+			dup2(out_fd, 1);
 		execv(argv[0], argv);
 		fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -976,6 +982,92 @@ static void test_jobs(void)
 	store_close(s);
 }
 
+/* ---- disk full: fail-stop -------------------------------------------- */
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* In a child: cap the size of any file it writes (RLIMIT_FSIZE, the way a
+ * full disk looks to write(2): EFBIG instead of ENOSPC) and import big
+ * orders until the store refuses. Exit 0 when at least one order went in
+ * and the failure was -PL_ESTORE. */
+static int disk_full_child(const char *path)
+{
+	struct store *s = NULL;
+	struct rlimit rl;
+	char wal[PATH_MAX + 8], ext[32];
+	int stored = 0, rc = 0;
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (store_open(&s, path))
+		return 10;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	off_t big = file_size(path) > file_size(wal) ? file_size(path) : file_size(wal);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)big + 256 * 1024;
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 11;
+	for (int i = 0; i < 1000 && rc == 0; i++) {
+		struct order o;
+		snprintf(ext, sizeof(ext), "FULL-%d", i);
+		make_order(&o, "file", ext, 400);
+		rc = store_order_upsert(s, &o, 1767300000, NULL);
+		order_release(&o);
+		if (rc == 0)
+			stored++;
+	}
+	/* fail-stop: no further use of the store after -PL_ESTORE */
+	store_close(s);
+	if (rc != -PL_ESTORE) {
+		fprintf(stderr, "disk full: got %s after %d orders\n", pl_errname(rc), stored);
+		return 12;
+	}
+	return stored > 0 ? 0 : 13;
+}
+
+static int check_full_order(const struct order *o, void *arg)
+{
+	if (o->nlines != 400)
+		(*(int *)arg)++;
+	return 0;
+}
+
+static void test_disk_full(void)
+{
+	char path[PATH_MAX], text[64];
+	int status = 0, incomplete = 0;
+	struct store *s;
+	pid_t pid;
+
+	db_path(path, sizeof(path), "full.db");
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(disk_full_child(path));
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+
+	/* without the cap: the file is whole, each stored order complete, and
+	 * the store takes writes again */
+	sql_text(path, "PRAGMA integrity_check", text, sizeof(text));
+	CHECK_STR(text, "ok");
+	s = open_store(path);
+	if (!s)
+		return;
+	CHECK(count_orders(s, NULL) > 0);
+	CHECK_OK(store_order_list(s, NULL, check_full_order, &incomplete));
+	CHECK_INT(incomplete, 0);
+	struct order o;
+	make_order(&o, "file", "after-full", 400);
+	CHECK_OK(store_order_upsert(s, &o, 1767300000, NULL));
+	order_release(&o);
+	store_close(s);
+}
+
 /* ---- many processes, one file ------------------------------------------ */
 
 #define WORKERS        4
@@ -1016,7 +1108,7 @@ static void test_numbering_concurrent(void)
 	argv[3] = fdarg;
 	argv[4] = NULL;
 	for (int i = 0; i < WORKERS; i++)
-		pids[i] = spawn(argv, go[0]);
+		pids[i] = spawn(argv, -1);
 	close(go[0]);
 	t0 = mono_ms();
 	close(go[1]); /* go */
@@ -1066,16 +1158,77 @@ static void test_numbering_concurrent(void)
 
 /* ---- SIGKILL in the middle of imports ---------------------------------- */
 
-#define CRASH_ROUNDS 20
+#define CRASH_ROUNDS  20
+#define CRASH_BATCHES 4096
+
+/* What one writer run acknowledged on its stdout before it died. */
+struct crash_run {
+	int new_batches;          /* "B k" lines: batches 0..new_batches-1 */
+	char paid[CRASH_BATCHES]; /* "P k" lines */
+	int seen[CRASH_BATCHES];  /* orders found per batch */
+	int size[CRASH_BATCHES];  /* batch size the orders claim */
+	int paid_seen[CRASH_BATCHES];
+	int bad; /* report lines that do not parse */
+};
 
 struct crash_check {
-	size_t orders, bad_lines, bad_events;
-	/* orders seen per (run, batch); batch sizes are 2..5 */
-	int seen[CRASH_ROUNDS][4096];
-	int size[CRASH_ROUNDS][4096];
-	int overflow;
+	struct crash_run run[CRASH_ROUNDS];
+	size_t orders, bad_orders, bad_events;
 	struct store *s;
 };
+
+/* Parse complete "B k" / "P k" lines from buf[0..*len); keep a partial
+ * tail. Returns the number of lines taken. */
+static int crash_parse(struct crash_run *r, char *buf, size_t *len)
+{
+	int lines = 0;
+	char *start = buf, *nl;
+
+	while ((nl = memchr(start, '\n', *len - (size_t)(start - buf))) != NULL) {
+		char what;
+		int k;
+
+		*nl = '\0';
+		if (sscanf(start, "%c %d", &what, &k) == 2 && k >= 0 && k < CRASH_BATCHES &&
+		    (what == 'B' || what == 'P')) {
+			if (what == 'B')
+				r->new_batches = k + 1;
+			else
+				r->paid[k] = 1;
+		} else {
+			r->bad++;
+		}
+		lines++;
+		start = nl + 1;
+	}
+	*len -= (size_t)(start - buf);
+	memmove(buf, start, *len);
+	return lines;
+}
+
+/* Read reports until `want` lines arrived (want < 0: until end of file). */
+static int crash_read(int fd, struct crash_run *r, char *buf, size_t *len, size_t cap, int want)
+{
+	int got = 0;
+
+	while (want < 0 || got < want) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 60000) <= 0)
+			return -1; /* a writer that stops committing for a minute is a bug */
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 && want < 0 ? 0 : -1;
+		*len += (size_t)n;
+		got += crash_parse(r, buf, len);
+		if (*len == cap)
+			return -1;
+	}
+	return 0;
+}
 
 static int crash_visit(const struct order *o, void *arg)
 {
@@ -1085,16 +1238,15 @@ static int crash_visit(const struct order *o, void *arg)
 
 	cc->orders++;
 	if (sscanf(o->number, "R%dB%dO%dS%dL%d", &run, &batch, &idx, &size, &lines) != 5 ||
-	    run < 0 || run >= CRASH_ROUNDS || batch < 0) {
-		cc->bad_lines++;
+	    run < 0 || run >= CRASH_ROUNDS || batch < 0 || batch >= CRASH_BATCHES) {
+		cc->bad_orders++;
 		return 0;
 	}
-	if (batch >= 4096) {
-		cc->overflow = 1;
-		return 0;
-	}
-	cc->seen[run][batch]++;
-	cc->size[run][batch] = size;
+	struct crash_run *r = &cc->run[run];
+	r->seen[batch]++;
+	r->size[batch] = size;
+	if (strcmp(o->status, "paid") == 0)
+		r->paid_seen[batch]++;
 	/* complete: every line the writer meant, in order, and the tag that
 	 * repeats the count */
 	char tag[32];
@@ -1107,7 +1259,7 @@ static int crash_visit(const struct order *o, void *arg)
 		    strcmp(o->lines[j].sku, sku) == 0 && o->lines[j].qty == 1000 * (int64_t)(j + 1);
 	}
 	if (!ok)
-		cc->bad_lines++;
+		cc->bad_orders++;
 	/* the status history ends in the current status */
 	count_events(cc->s, o->id, &ev);
 	if (ev.n == 0 || ev.n > 2 || strcmp(ev.v[ev.n - 1].to, o->status) != 0)
@@ -1122,13 +1274,18 @@ static void test_crash_writer(void)
 	struct store *s;
 	unsigned seed;
 	const char *env_seed = getenv("PL_TEST_SEED");
-	int killed_mid_run = 0;
+	int killed = 0, acked = 0;
+	struct crash_check *cc = calloc(1, sizeof(*cc));
 
+	CHECK(cc != NULL);
+	if (!cc)
+		return;
 	db_path(path, sizeof(path), "crash.db");
 	helper_path(prog, sizeof(prog), "store_import_writer");
 	if (access(prog, X_OK) != 0) {
 		fprintf(stderr, "missing helper '%s'\n", prog);
 		CHECK(0);
+		free(cc);
 		return;
 	}
 	seed = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -1146,38 +1303,49 @@ static void test_crash_writer(void)
 	argv[2] = runarg;
 	argv[3] = NULL;
 	for (int round = 0; round < CRASH_ROUNDS; round++) {
-		int status = 0;
-		/* 50..1250 ms: from "still opening the file" to "dozens of
-		 * commits in" (a commit with synchronous=FULL takes ~20 ms on the
-		 * test VM under ASan) */
-		int delay_ms = 50 + rand() % 1200;
+		struct crash_run *r = &cc->run[round];
+		/* kill after 0..24 acknowledged commits, then 0..24 ms more: a
+		 * commit takes ~20 ms here, so most kills land inside the next
+		 * transaction; round 0 and some others die while opening */
+		int commits = round == 0 ? 0 : rand() % 25;
+		int delay_ms = rand() % 25;
+		char buf[4096];
+		size_t len = 0;
+		int out[2], status = 0;
 		pid_t pid;
 
-		snprintf(runarg, sizeof(runarg), "%d", round);
-		pid = spawn(argv, -1);
-		CHECK(pid > 0);
-		if (pid <= 0)
+		if (pipe(out) != 0 || fcntl(out[0], F_SETFD, FD_CLOEXEC) != 0) {
+			CHECK(0);
 			break;
-		struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
-		nanosleep(&ts, NULL);
-		if (waitpid(pid, &status, WNOHANG) == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			killed_mid_run++;
 		}
+		snprintf(runarg, sizeof(runarg), "%d", round);
+		pid = spawn(argv, out[1]);
+		close(out[1]);
+		CHECK(pid > 0);
+		if (pid <= 0) {
+			close(out[0]);
+			break;
+		}
+		CHECK_OK(crash_read(out[0], r, buf, &len, sizeof(buf), commits));
+		struct timespec ts = {0, (long)delay_ms * 1000000L};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
 		/* the writer only ever stops by our SIGKILL */
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		killed += WIFSIGNALED(status);
+		/* what it acknowledged before dying */
+		CHECK_OK(crash_read(out[0], r, buf, &len, sizeof(buf), -1));
+		close(out[0]);
+		CHECK_INT(r->bad, 0);
+		acked += r->new_batches;
 	}
-	CHECK_INT(killed_mid_run, CRASH_ROUNDS);
+	CHECK_INT(killed, CRASH_ROUNDS);
 
 	sql_text(path, "PRAGMA integrity_check", text, sizeof(text));
 	CHECK_STR(text, "ok");
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 
-	struct crash_check *cc = calloc(1, sizeof(*cc));
-	CHECK(cc != NULL);
-	if (!cc)
-		return;
 	s = open_store(path);
 	if (!s) {
 		free(cc);
@@ -1186,31 +1354,46 @@ static void test_crash_writer(void)
 	cc->s = s;
 	CHECK_OK(store_order_list(s, NULL, crash_visit, cc));
 	CHECK(cc->orders > 0);
-	CHECK_INT(cc->bad_lines, 0);
+	CHECK_INT(cc->bad_orders, 0);
 	CHECK_INT(cc->bad_events, 0);
-	CHECK_INT(cc->overflow, 0);
-	/* all or nothing: each batch present has all its orders */
-	size_t batches = 0, partial = 0;
-	int runs_with_data = 0;
-	for (int r = 0; r < CRASH_ROUNDS; r++) {
-		int any = 0;
-		for (int b = 0; b < 4096; b++) {
-			if (!cc->seen[r][b])
+	size_t batches = 0, partial = 0, lost = 0, phantom = 0, mixed = 0, in_flight = 0;
+	for (int i = 0; i < CRASH_ROUNDS; i++) {
+		struct crash_run *r = &cc->run[i];
+		for (int b = 0; b < CRASH_BATCHES; b++) {
+			if (!r->seen[b]) {
+				/* acknowledged means on disk */
+				if (b < r->new_batches)
+					lost++;
 				continue;
-			any = 1;
+			}
 			batches++;
-			if (cc->seen[r][b] != cc->size[r][b]) {
-				fprintf(stderr, "run %d batch %d: %d of %d orders\n", r, b,
-					cc->seen[r][b], cc->size[r][b]);
+			/* all or nothing: a batch present has all its orders */
+			if (r->seen[b] != r->size[b]) {
+				fprintf(stderr, "run %d batch %d: %d of %d orders\n", i, b,
+					r->seen[b], r->size[b]);
 				partial++;
 			}
+			/* at most the one batch in flight beyond the last report */
+			if (b == r->new_batches)
+				in_flight++;
+			else if (b > r->new_batches)
+				phantom++;
+			/* a re-import is all or nothing too; an acknowledged one
+			 * is there */
+			if (r->paid_seen[b] != 0 && r->paid_seen[b] != r->seen[b])
+				mixed++;
+			if (r->paid[b] && r->paid_seen[b] != r->seen[b])
+				lost++;
 		}
-		runs_with_data += any;
 	}
 	CHECK_INT(partial, 0);
-	fprintf(stderr, "crash: %d kills, %zu orders in %zu whole batches from %d runs\n",
-		killed_mid_run, cc->orders, batches, runs_with_data);
-	CHECK(runs_with_data >= CRASH_ROUNDS / 2);
+	CHECK_INT(lost, 0);
+	CHECK_INT(phantom, 0);
+	CHECK_INT(mixed, 0);
+	fprintf(stderr,
+		"crash: %d kills, %d acknowledged batches, %zu orders in %zu whole batches "
+		"(%zu committed but not yet reported when killed)\n",
+		killed, acked, cc->orders, batches, in_flight);
 	/* the store still takes writes after all that */
 	struct order o;
 	make_order(&o, "shop", "after-crash", 1);
@@ -1241,6 +1424,7 @@ int main(int argc, char **argv)
 	test_doc_roundtrip_and_states();
 	test_numbering();
 	test_jobs();
+	test_disk_full();
 	test_numbering_concurrent();
 	test_crash_writer();
 	rm_tmpdir();
