@@ -8,6 +8,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/process.h"
+#include "agent/sim_cli.h"
 #include "agent/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -714,6 +715,18 @@ static int cmd_config_dump(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* `packline sim KIND ...`: the simulator parses its own options (and --help). */
+static int cmd_sim(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc < 2) {
+		fprintf(stderr,
+			"usage: packline sim posnet [options]  (packline sim posnet --help)\n");
+		return CLI_EUSAGE;
+	}
+	return sim_cli_main(argc - 1, argv + 1);
+}
+
 static int cmd_version(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -746,6 +759,9 @@ static const struct cli_cmd commands[] = {
      "Load the configuration and report every error with FILE:LINE[:COL]."},
     {"config", "dump", cmd_config_dump, "config dump",
      "Print the effective configuration (secrets masked)."},
+    {"sim", NULL, cmd_sim, "sim posnet [--pty|--tcp PORT] [options]",
+     "Serve the POSNET fiscal printer simulator on a pseudo-terminal or a TCP port\n"
+     "(docs/posnet.md); `packline sim posnet --help` lists its options."},
     {"version", NULL, cmd_version, "version", "Print the version."},
 };
 
@@ -826,7 +842,7 @@ int cli_main(int argc, char **argv)
 	}
 	argc -= i + (cmd->sub ? 1 : 0);
 	argv += i + (cmd->sub ? 1 : 0);
-	if (wants_help(argc, argv)) {
+	if (cmd->fn != cmd_sim && wants_help(argc, argv)) {
 		printf("usage: packline %s\n\n%s\n", cmd->usage, cmd->help);
 		return CLI_OK;
 	}
