@@ -415,6 +415,7 @@ static int sq_bad_row(struct sqlite_store *s, const char *what, int64_t id)
 
 static int st_get(struct sqlite_store *s, enum st_id id, sqlite3_stmt **out)
 {
+	*out = NULL; /* set on every path, so gcc -O2 sees callers' statements initialised */
 	if (!s->st[id]) {
 		int rc = sqlite3_prepare_v3(s->db, st_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					    &s->st[id], NULL);
@@ -707,7 +708,7 @@ static int read_user_version(struct sqlite_store *s, int *out)
 static int migrate(struct sqlite_store *s)
 {
 	for (;;) {
-		int version, rc;
+		int version = 0, rc;
 		char sql[64];
 
 		rc = tx_begin(s);
