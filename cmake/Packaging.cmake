@@ -83,7 +83,10 @@ set(PL_DEB_SONAMES
   "libgcc_s.so.1=libgcc-s1 (>= 3.0)"
   "libatomic.so.1=libatomic1 (>= 4.8)"
   "libssl.so.3=libssl3 (>= 3.0.0)"
-  "libcrypto.so.3=libssl3 (>= 3.0.0)")
+  "libcrypto.so.3=libssl3 (>= 3.0.0)"
+  # a PL_SANITIZE build (CI's test build packages too)
+  "libasan.so.8=libasan8"
+  "libubsan.so.1=libubsan1")
 file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/CPackDebDepends.cmake CONTENT "
 set(pl_bin \"$<TARGET_FILE:packline>\")
 set(pl_map \"${PL_DEB_SONAMES}\")
