@@ -7,7 +7,9 @@
  */
 #include "agent/cli.h"
 #include "agent/config.h"
+#include "agent/label_job.h"
 #include "agent/process.h"
+#include "agent/receipt_job.h"
 #include "agent/sim_cli.h"
 #include "agent/store.h"
 #include "base/buf.h"
@@ -38,6 +40,11 @@ struct cli {
 	const char *store_dsn;   /* --store overrides the config */
 	struct config *cfg;
 	struct store *store;
+	struct posnet_dev *fiscal;
+	struct label_setup label;
+	bool label_loaded;
+	struct shipx shipx;
+	bool shipx_ready;
 };
 
 struct cli_cmd {
@@ -128,6 +135,67 @@ static int open_store(struct cli *cli)
 		fprintf(stderr, "packline: cannot open store '%s': %s\n",
 			cli->store_dsn ? cli->store_dsn : cli->cfg->store, pl_strerror(rc));
 	return rc;
+}
+
+/* Open [printer "name"]. -PL_ENOTFOUND when the configuration has none. */
+static int open_printer(struct cli *cli, const char *name, bool required)
+{
+	struct posnet_cfg pc;
+	struct diag d;
+	int rc = load_config(cli);
+
+	if (rc || cli->fiscal)
+		return rc;
+	if (!config_has_section(cli->cfg, "printer", name)) {
+		if (required)
+			fprintf(stderr, "packline: no [printer \"%s\"] in the configuration\n",
+				name);
+		return -PL_ENOTFOUND;
+	}
+	diag_init(&d);
+	rc = receipt_printer_cfg(cli->cfg, name, &pc, &d);
+	if (rc)
+		diag_print(&d, stderr, "packline");
+	diag_release(&d);
+	if (!rc)
+		rc = posnet_dev_open(&cli->fiscal, &pc);
+	if (rc)
+		fprintf(stderr, "packline: cannot open fiscal printer '%s' (%s): %s\n", name,
+			pc.target, pl_strerror(rc));
+	return rc;
+}
+
+/* Load [label] (and the courier client it uses). -PL_ENOTFOUND when none. */
+static int open_label(struct cli *cli, bool required)
+{
+	struct diag d;
+	int rc = load_config(cli);
+
+	if (rc || cli->label_loaded)
+		return rc;
+	if (!config_has_section(cli->cfg, "label", "")) {
+		if (required)
+			fprintf(stderr, "packline: no [label] in the configuration\n");
+		return -PL_ENOTFOUND;
+	}
+	diag_init(&d);
+	rc = label_setup_load(cli->cfg, "", &cli->label, &d);
+	if (rc)
+		diag_print(&d, stderr, "packline");
+	diag_release(&d);
+	if (rc)
+		return rc;
+	cli->label_loaded = true;
+	if (cli->label.use_shipx) {
+		rc = shipx_init(&cli->shipx, &cli->label.shipx);
+		if (rc) {
+			fprintf(stderr, "packline: cannot set up the courier client: %s\n",
+				pl_strerror(rc));
+			return rc;
+		}
+		cli->shipx_ready = true;
+	}
+	return 0;
 }
 
 /* Read a whole file (or stdin for "-") with a cap. Caller frees. */
@@ -669,6 +737,20 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 	rc = open_store(cli);
 	if (rc)
 		return exit_for(rc);
+	rc = open_printer(cli, "fiscal", false);
+	if (rc && rc != -PL_ENOTFOUND)
+		return exit_for(rc);
+	rc = open_label(cli, false);
+	if (rc && rc != -PL_ENOTFOUND)
+		return exit_for(rc);
+	rc = 0;
+	struct process_env env = {
+	    .st = cli->store,
+	    .cfg = cli->cfg,
+	    .fiscal = cli->fiscal,
+	    .label = cli->label_loaded ? &cli->label : NULL,
+	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
+	};
 	process_report_init(&rep);
 	if (argc > 1) {
 		for (int i = 1; i < argc && !rc; i++) {
@@ -676,17 +758,149 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 			order_init(&o);
 			rc = resolve_order(cli, argv[i], &o);
 			if (!rc)
-				rc = process_order(cli->store, cli->cfg, &o, &rep);
+				rc = process_order(&env, &o, &rep);
 			order_release(&o);
 		}
 	} else {
-		rc = process_all(cli->store, cli->cfg, &rep);
+		rc = process_all(&env, &rep);
 	}
 	process_report_print(&rep, stdout);
 	if (!rc && rep.failed)
 		rc = -PL_EINVAL;
 	process_report_release(&rep);
 	return exit_for(rc);
+}
+
+/* ---- fiscal printer ------------------------------------------------------ */
+
+static const char *printer_name(int argc, char **argv)
+{
+	return argc > 1 ? argv[1] : "fiscal";
+}
+
+static int cmd_printer_status(struct cli *cli, int argc, char **argv)
+{
+	struct posnet_status st;
+	struct posnet_counters c;
+	struct posnet_trans t;
+	struct posnet_vat_table vat;
+	int rc = open_printer(cli, printer_name(argc, argv), true);
+
+	if (rc)
+		return rc == -PL_ENOTFOUND ? CLI_ECONFIG : exit_for(rc);
+	rc = posnet_read_status(cli->fiscal, &st);
+	if (!rc)
+		rc = posnet_read_counters(cli->fiscal, &c);
+	if (!rc)
+		rc = posnet_read_trans(cli->fiscal, &t);
+	if (!rc)
+		rc = posnet_read_vat(cli->fiscal, &vat, true);
+	if (rc) {
+		fprintf(stderr, "packline: printer: %s\n", posnet_dev_last_message(cli->fiscal));
+		return exit_for(rc);
+	}
+	printf("printer:      %s (unique number %s)\n", printer_name(argc, argv), st.nu);
+	printf("state:        %s%s, paper %s, %s\n", st.ds == 0 ? "ready" : "NOT READY",
+	       st.read_only ? " (read-only: fiscal memory full or closed)" : "",
+	       st.pr == 0 ? "ok" : "PROBLEM", st.fiscal ? "fiscal mode" : "training (non-fiscal)");
+	printf("transaction:  %s%s\n", t.open ? "OPEN" : "none",
+	       t.footer_pending ? " (footer pending)" : "");
+	printf("counters:     daily reports %lld, receipts %lld (last %lld), cancelled %lld, "
+	       "last document %lld\n",
+	       c.rd, c.bn, c.bt, c.bc, c.di);
+	printf("VAT table:   ");
+	for (int i = 0; i < POSNET_VAT_SLOTS; i++) {
+		if (vat.rate[i] == POSNET_VAT_INACTIVE)
+			printf(" %c=-", 'A' + i);
+		else if (vat.rate[i] == POSNET_VAT_EXEMPT)
+			printf(" %c=zw", 'A' + i);
+		else
+			printf(" %c=%d.%02d%%", 'A' + i, vat.rate[i] / 100, vat.rate[i] % 100);
+	}
+	printf("\n");
+	return CLI_OK;
+}
+
+static int cmd_printer_reconcile(struct cli *cli, int argc, char **argv)
+{
+	struct receipt_reconcile_report rep;
+	int rc = open_store(cli);
+
+	if (!rc)
+		rc = open_printer(cli, printer_name(argc, argv), true);
+	if (rc)
+		return rc == -PL_ENOTFOUND ? CLI_ECONFIG : exit_for(rc);
+	memset(&rep, 0, sizeof(rep));
+	rc = receipt_reconcile_all(cli->store, cli->fiscal, &rep);
+	printf("receipt jobs examined %zu: %zu found printed, %zu printed again, %zu left for the "
+	       "operator, %zu failed\n",
+	       rep.examined, rep.done, rep.reprinted, rep.undecided, rep.failed);
+	return exit_for(rc);
+}
+
+static int cmd_printer_daily_report(struct cli *cli, int argc, char **argv)
+{
+	long long rd = 0;
+	int rc = open_store(cli);
+
+	if (!rc)
+		rc = open_printer(cli, printer_name(argc, argv), true);
+	if (rc)
+		return rc == -PL_ENOTFOUND ? CLI_ECONFIG : exit_for(rc);
+	rc = posnet_daily_report(cli->fiscal, NULL, &rd);
+	if (rc) {
+		fprintf(stderr, "packline: daily report: %s\n",
+			posnet_dev_last_message(cli->fiscal));
+		return exit_for(rc);
+	}
+	store_audit_add(cli->store, getenv("USER") ? getenv("USER") : "operator", "daily-report",
+			printer_name(argc, argv), NULL, pl_now());
+	printf("daily report printed (report number %lld)\n", rd);
+	return CLI_OK;
+}
+
+/* ---- labels ------------------------------------------------------------------ */
+
+static int cmd_label(struct cli *cli, int argc, char **argv, bool reprint)
+{
+	struct label_result res;
+	struct order o;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: packline label %s ORDER\n", reprint ? "reprint" : "print");
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (!rc)
+		rc = open_label(cli, true);
+	if (rc)
+		return rc == -PL_ENOTFOUND ? CLI_ECONFIG : exit_for(rc);
+	order_init(&o);
+	memset(&res, 0, sizeof(res));
+	rc = resolve_order(cli, argv[1], &o);
+	if (!rc && reprint)
+		rc = label_reprint(cli->store, &cli->label, &o,
+				   getenv("USER") ? getenv("USER") : "operator", &res);
+	else if (!rc)
+		rc = label_print(cli->store, &cli->label, cli->shipx_ready ? &cli->shipx : NULL, &o,
+				 &res);
+	if (res.message[0])
+		fprintf(rc ? stderr : stdout, "%s: %s\n", o.number, res.message);
+	order_release(&o);
+	if (rc == -PL_ENOTFOUND && reprint)
+		return CLI_EINPUT;
+	return rc == -PL_EIO || rc == -PL_ENOTFOUND ? CLI_EDEVICE : exit_for(rc);
+}
+
+static int cmd_label_print(struct cli *cli, int argc, char **argv)
+{
+	return cmd_label(cli, argc, argv, false);
+}
+
+static int cmd_label_reprint(struct cli *cli, int argc, char **argv)
+{
+	return cmd_label(cli, argc, argv, true);
 }
 
 /* ---- config, version, help ----------------------------------------------- */
@@ -759,6 +973,18 @@ static const struct cli_cmd commands[] = {
      "Load the configuration and report every error with FILE:LINE[:COL]."},
     {"config", "dump", cmd_config_dump, "config dump",
      "Print the effective configuration (secrets masked)."},
+    {"printer", "status", cmd_printer_status, "printer status [NAME]",
+     "Read the fiscal printer's state, counters and VAT table (NAME: [printer \"NAME\"],\n"
+     "default \"fiscal\")."},
+    {"printer", "reconcile", cmd_printer_reconcile, "printer reconcile [NAME]",
+     "Settle receipt jobs left unfinished by a crash or a timeout, from the printer's own\n"
+     "counters: found printed -> done; not printed -> printed once; unclear -> left for you."},
+    {"printer", "daily-report", cmd_printer_daily_report, "printer daily-report [NAME]",
+     "Print the daily report (raport dobowy) on the fiscal printer; logged in the audit log."},
+    {"label", "print", cmd_label_print, "label print ORDER",
+     "Print the order's shipping label ([label]); a second call prints nothing new."},
+    {"label", "reprint", cmd_label_reprint, "label reprint ORDER",
+     "Print the same label bytes again (never a new shipment); logged in the audit log."},
     {"sim", NULL, cmd_sim, "sim posnet [--pty|--tcp PORT] [options]",
      "Serve the POSNET fiscal printer simulator on a pseudo-terminal or a TCP port\n"
      "(docs/posnet.md); `packline sim posnet --help` lists its options."},
@@ -847,6 +1073,12 @@ int cli_main(int argc, char **argv)
 		return CLI_OK;
 	}
 	rc = cmd->fn(&cli, argc, argv);
+	if (cli.fiscal)
+		posnet_dev_close(cli.fiscal);
+	if (cli.shipx_ready)
+		shipx_release(&cli.shipx);
+	if (cli.label_loaded)
+		label_setup_release(&cli.label);
 	store_close(cli.store);
 	config_free(cli.cfg);
 	return rc;

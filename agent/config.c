@@ -9,6 +9,8 @@
 #include "agent/config.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "agent/label_job.h"
+#include "agent/receipt_job.h"
 #include "fiscal/rules.h"
 #include "fiscal/template.h"
 
@@ -610,6 +612,31 @@ static void finish_templates(struct loader *L)
 	}
 }
 
+/* The module sections are read by their modules, but checked here, at load:
+ * a wrong printer transport or label template must not wait for the first
+ * parcel to be found. */
+static void finish_modules(const struct config *c, struct diag *d)
+{
+	for (size_t i = 0; i < c->nkv; i++) {
+		const struct config_kv *kv = &c->kv[i];
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = strcmp(c->kv[j].section, kv->section) != 0 ||
+				strcmp(c->kv[j].name, kv->name) != 0;
+		if (!first)
+			continue;
+		if (strcmp(kv->section, "printer") == 0) {
+			struct posnet_cfg pc;
+			receipt_printer_cfg(c, kv->name, &pc, d);
+		} else if (strcmp(kv->section, "label") == 0) {
+			struct label_setup ls;
+			memset(&ls, 0, sizeof(ls));
+			if (label_setup_load(c, kv->name, &ls, d) == 0)
+				label_setup_release(&ls);
+		}
+	}
+}
+
 int config_load(struct config **out, const char *path, struct diag *d)
 {
 	struct loader L;
@@ -649,6 +676,7 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	finish_numbering(&L);
 	finish_rules(&L);
 	finish_templates(&L);
+	finish_modules(c, d);
 	rc = diag_count(d) > before ? -PL_ECONFIG : 0;
 err_close:
 	fclose(L.fp);
@@ -694,6 +722,15 @@ const char *config_get(const struct config *c, const char *section, const char *
 			v = kv->value;
 	}
 	return v;
+}
+
+bool config_has_section(const struct config *c, const char *section, const char *name)
+{
+	for (size_t i = 0; i < c->nkv; i++)
+		if (strcmp(c->kv[i].section, section) == 0 &&
+		    strcmp(c->kv[i].name, name ? name : "") == 0)
+			return true;
+	return false;
 }
 
 static bool is_secret(const char *key)

@@ -72,6 +72,8 @@ void config_free(struct config *c);
 /* Value of `key` in [section "name"] (name may be "" for an unnamed section), or NULL. */
 const char *config_get(const struct config *c, const char *section, const char *name,
 		       const char *key);
+/* There is a [section "name"] with at least one key. */
+bool config_has_section(const struct config *c, const char *section, const char *name);
 /* Print the effective configuration as INI (secrets masked). */
 void config_dump(const struct config *c, FILE *out);
 /* Built-in default number pattern for a kind. */

@@ -1,5 +1,7 @@
 /* agent/process.c - decide an order's document and issue it. */
 #include "agent/process.h"
+#include "agent/label_job.h"
+#include "agent/receipt_job.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -149,9 +151,73 @@ static void outcome(struct process_row *row, const char *fmt, ...)
 	va_end(ap);
 }
 
-int process_order(struct store *st, const struct config *cfg, const struct order *o,
-		  struct process_report *rep)
+static void outcome_append(struct process_row *row, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void outcome_append(struct process_row *row, const char *fmt, ...)
 {
+	size_t n = strlen(row->outcome);
+	va_list ap;
+
+	if (n >= sizeof(row->outcome) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(row->outcome + n, sizeof(row->outcome) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Print the receipt of a pending receipt document on the fiscal printer. */
+static int issue_receipt(const struct process_env *env, struct document *d, const struct order *o,
+			 struct process_row *row, struct process_report *rep)
+{
+	struct receipt_result res;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	rc = receipt_issue(env->st, env->fiscal, d, o, &res);
+	if (rc == 0) {
+		outcome(row, "%s, receipt %s",
+			res.outcome == RECEIPT_PRINTED     ? "printed"
+			: res.outcome == RECEIPT_RECOVERED ? "printed (recovered)"
+							   : "already printed",
+			res.key);
+		rep->issued++;
+		return 0;
+	}
+	outcome(row, "receipt not printed: %s", res.message[0] ? res.message : pl_strerror(rc));
+	row->failed = 1;
+	rep->failed++;
+	return rc == -PL_ESTORE ? rc : 0;
+}
+
+/* The rule's `label` step. */
+static int print_label(const struct process_env *env, const struct order *o,
+		       struct process_row *row)
+{
+	struct label_result res;
+	int rc;
+
+	if (!env->label) {
+		outcome_append(row, "; label: no [label] configured");
+		return 0;
+	}
+	memset(&res, 0, sizeof(res));
+	rc = label_print(env->st, env->label, env->shipx, o, &res);
+	if (rc == 0) {
+		outcome_append(row, "; label %s%s%s",
+			       res.outcome == LABEL_ALREADY_DONE ? "already printed" : "printed",
+			       res.tracking[0] ? " " : "", res.tracking);
+		return 0;
+	}
+	outcome_append(row, "; label failed: %s", res.message[0] ? res.message : pl_strerror(rc));
+	row->failed = 1;
+	return rc == -PL_ESTORE ? rc : 0;
+}
+
+int process_order(const struct process_env *env, const struct order *o, struct process_report *rep)
+{
+	struct store *st = env->st;
+	const struct config *cfg = env->cfg;
 	struct process_row *row = add_row(rep, o);
 	struct rules_decision dec;
 	struct store_doc_filter f = {0};
@@ -192,8 +258,18 @@ int process_order(struct store *st, const struct config *cfg, const struct order
 		if (ex.v[i].kind == dec.kind && live(&ex.v[i]) && dec.kind != DOC_CORRECTION) {
 			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
 			row->gross = ex.v[i].total_gross;
-			outcome(row, "already %s", doc_state_name(ex.v[i].state));
-			rep->skipped++;
+			if (ex.v[i].state == DOC_PENDING && env->fiscal &&
+			    strcmp(ex.v[i].backend, "posnet") == 0) {
+				/* left pending by a run without a printer: print it now */
+				rc = store_doc_get(st, ex.v[i].id, &d);
+				if (!rc)
+					rc = issue_receipt(env, &d, o, row, rep);
+			} else {
+				outcome(row, "already %s", doc_state_name(ex.v[i].state));
+				rep->skipped++;
+			}
+			if (!rc && !row->failed && rules_decision_has_step(&dec, "label"))
+				rc = print_label(env, o, row);
 			goto out;
 		}
 	}
@@ -239,10 +315,17 @@ int process_order(struct store *st, const struct config *cfg, const struct order
 	if (d.state == DOC_ISSUED) {
 		outcome(row, "issued");
 		rep->issued++;
+	} else if (strcmp(d.backend, "posnet") == 0 && env->fiscal) {
+		rc = issue_receipt(env, &d, o, row, rep);
+		if (rc)
+			goto out;
 	} else {
-		outcome(row, "pending (%s)", d.backend);
+		outcome(row, "pending (%s%s)", d.backend,
+			strcmp(d.backend, "posnet") == 0 ? ": no fiscal printer configured" : "");
 		rep->pending++;
 	}
+	if (!row->failed && rules_decision_has_step(&dec, "label"))
+		rc = print_label(env, o, row);
 	pl_info("order '%s': %s %s (%s)", o->number, doc_kind_name(d.kind), d.number, row->outcome);
 out:
 	if (rc && row->outcome[0] == '\0') {
@@ -283,8 +366,9 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int process_all(struct store *st, const struct config *cfg, struct process_report *rep)
+int process_all(const struct process_env *env, struct process_report *rep)
 {
+	struct store *st = env->st;
 	struct store_order_filter f = {0};
 	struct all_ctx a = {0};
 	int rc;
@@ -301,7 +385,7 @@ int process_all(struct store *st, const struct config *cfg, struct process_repor
 		order_init(&o);
 		rc = store_order_get(st, a.ids[i], &o);
 		if (!rc)
-			rc = process_order(st, cfg, &o, rep);
+			rc = process_order(env, &o, rep);
 		order_release(&o);
 	}
 	free(a.ids);

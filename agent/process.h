@@ -15,6 +15,10 @@
 #include "agent/config.h"
 #include "agent/store.h"
 
+struct posnet_dev;
+struct label_setup;
+struct shipx;
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,7 +30,7 @@ struct process_row {
 	char number[64];
 	int64_t gross;
 	char currency[4];
-	char outcome[160]; /* "issued", "pending (posnet)", "already issued", reasons */
+	char outcome[320]; /* "issued", "pending (posnet)", "already issued", reasons */
 	int failed;
 };
 
@@ -40,12 +44,24 @@ void process_report_init(struct process_report *r);
 void process_report_release(struct process_report *r);
 void process_report_print(const struct process_report *r, FILE *out);
 
-/* Decide and issue one stored order; one row is added to the report. Returns
- * 0, or -PL_ESTORE when the store failed (stop: the caller must not go on). */
-int process_order(struct store *st, const struct config *cfg, const struct order *o,
-		  struct process_report *rep);
+/* Where the side effects go. Every pointer may be NULL: a receipt then stays
+ * pending (no fiscal printer configured), a rule's `label` step is reported
+ * as not configured. Borrowed, not owned. */
+struct process_env {
+	struct store *st;
+	const struct config *cfg;
+	struct posnet_dev *fiscal;       /* [printer "fiscal"] */
+	const struct label_setup *label; /* [label] */
+	struct shipx *shipx;             /* when the label setup uses a courier */
+};
+
+/* Decide and issue one stored order; one row is added to the report. A
+ * pending receipt of an earlier run is printed when a printer is there now.
+ * Returns 0, or -PL_ESTORE when the store failed (stop: the caller must not
+ * go on). */
+int process_order(const struct process_env *env, const struct order *o, struct process_report *rep);
 /* Every stored order, oldest first. */
-int process_all(struct store *st, const struct config *cfg, struct process_report *rep);
+int process_all(const struct process_env *env, struct process_report *rep);
 
 /* The backend a document kind goes to when the rule names none. */
 const char *process_default_backend(enum doc_kind k);

@@ -59,6 +59,8 @@ has "$T/out" "ZK/2026/10043" "list filter"
 expect_rc 0 "process" pl process
 has "$T/out" "FV/2026/0001" "first invoice number"
 has "$T/out" "WZ/2026/" "WZ numbered monthly"
+has "$T/out" "ZK/2026/10050 .* invoice " "a CZK consumer order is invoiced, not sent to a PLN fiscal printer"
+has "$T/out" "pending (posnet: no fiscal printer configured)" "receipts wait for a printer"
 n1=$(sqlite3 "$DB" 'select count(*) from documents')
 expect_rc 0 "process again" pl process
 has "$T/out" "0 issued, 0 pending" "second run issues nothing"
@@ -71,7 +73,7 @@ expect_rc 2 "docs list bad kind" pl docs list --kind nonsense
 
 # rules
 expect_rc 0 "rules check good" "$P" rules check "$CFG"
-has "$T/out" "ok, 8 rule(s)" "rules counted"
+has "$T/out" "ok, 9 rule(s)" "rules counted"
 printf '[rule "a"]\nwhen = status == "x" and (total > 3\nissue = invoice\n' >"$T/bad.ini"
 expect_rc 1 "rules check bad" "$P" rules check "$T/bad.ini"
 has "$T/out" "bad.ini:2:" "rule error has FILE:LINE:COL"

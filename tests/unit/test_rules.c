@@ -591,9 +591,10 @@ static void test_rules_default(void)
 	CHECK_OK(rules_load_ini(&rs, rules_default_ini, "built-in", &d));
 	diag_print(&d, stderr, "default rules");
 	CHECK_INT(diag_count(&d), 0);
-	CHECK_INT(rs.n, 8);
+	CHECK_INT(rs.n, 9);
 	CHECK_STR(rs.v[0].name, "cancelled");
-	CHECK_STR(rs.v[7].name, "default");
+	CHECK_STR(rs.v[7].name, "foreign-currency");
+	CHECK_STR(rs.v[8].name, "default");
 	CHECK_STR(rs.v[2].then, "label");
 	CHECK_STR(rs.v[3].then, "label,email");
 	CHECK_INT(rs.v[4].issue, DOC_ADVANCE);
@@ -722,7 +723,10 @@ static void test_rules_explain(void)
 	CHECK(strstr(out.data,
 		     "7. \"company\" (packline.ini:45) -> invoice: MATCH, wins\n"
 		     "       not empty(buyer.nip) (buyer.nip is \"5260250995\") is true") != NULL);
-	CHECK(strstr(out.data, "8. \"default\" (packline.ini:51) -> receipt: matches, but rule 7 "
+	CHECK(strstr(out.data,
+		     "8. \"foreign-currency\" (packline.ini:52) -> invoice: no\n"
+		     "       currency != \"PLN\" (currency is \"PLN\") is false") != NULL);
+	CHECK(strstr(out.data, "9. \"default\" (packline.ini:58) -> receipt: matches, but rule 7 "
 			       "came first\n       true is true") != NULL);
 	CHECK(strstr(out.data, "decision: invoice by rule 7 \"company\", backend (default), then "
 			       "label,email\n") != NULL);
