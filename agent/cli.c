@@ -7,6 +7,7 @@
  */
 #include "agent/cli.h"
 #include "agent/config.h"
+#include "agent/import.h"
 #include "agent/label_job.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
@@ -32,8 +33,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define ORDER_FILE_MAX (16u * 1024 * 1024)
 
 struct cli {
 	const char *config_path; /* NULL: discovered */
@@ -198,47 +197,6 @@ static int open_label(struct cli *cli, bool required)
 	return 0;
 }
 
-/* Read a whole file (or stdin for "-") with a cap. Caller frees. */
-static int read_file(const char *path, char **out, size_t *len)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-
-	if (!f) {
-		fprintf(stderr, "packline: cannot open '%s': %s\n", path, strerror(errno));
-		return -PL_EIO;
-	}
-	buf_init(&b, ORDER_FILE_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		rc = buf_append(&b, chunk, n);
-		if (rc) {
-			fprintf(stderr, "packline: '%s' is larger than %u bytes\n", path,
-				ORDER_FILE_MAX);
-			break;
-		}
-	}
-	if (!rc && ferror(f)) {
-		fprintf(stderr, "packline: cannot read '%s': %s\n", path, strerror(errno));
-		rc = -PL_EIO;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (rc) {
-		buf_release(&b);
-		return rc;
-	}
-	*out = buf_detach(&b, len);
-	if (!*out) {
-		*out = strdup("");
-		if (!*out)
-			return -PL_ENOMEM;
-	}
-	return 0;
-}
-
 /* Resolve ORDER: an order number, "source:ext_id", an ext_id or "#id". */
 static int resolve_order(struct cli *cli, const char *ref, struct order *o)
 {
@@ -282,52 +240,26 @@ struct import_totals {
 
 static int import_one(struct cli *cli, const char *path, struct import_totals *t)
 {
-	char *text = NULL;
-	size_t len = 0, n = 0;
-	struct order *v = NULL;
-	enum store_upsert *outs = NULL;
+	struct import_result r;
 	struct diag d;
 	int rc;
 
 	t->files++;
 	diag_init(&d);
-	rc = read_file(path, &text, &len);
-	if (rc)
-		goto out;
-	rc = order_json_parse(text, len, &v, &n, &d);
+	rc = import_file(cli->store, path, pl_now(), &r, &d);
 	if (rc) {
 		diag_print(&d, stderr, strcmp(path, "-") ? path : "stdin");
 		fprintf(stderr, "%s: %zu error(s); nothing imported from this file\n", path,
 			diag_count(&d));
-		goto out;
-	}
-	outs = calloc(n ? n : 1, sizeof(*outs));
-	if (!outs) {
-		rc = -PL_ENOMEM;
-		goto out;
-	}
-	rc = store_order_upsert_many(cli->store, v, n, pl_now(), outs);
-	if (rc) {
-		fprintf(stderr, "%s: cannot store: %s; nothing imported from this file\n", path,
-			pl_strerror(rc));
-		goto out;
-	}
-	size_t ins = 0, upd = 0, same = 0;
-	for (size_t i = 0; i < n; i++) {
-		ins += outs[i] == STORE_INSERTED;
-		upd += outs[i] == STORE_UPDATED;
-		same += outs[i] == STORE_UNCHANGED;
-	}
-	printf("%s: %zu order(s): %zu new, %zu updated, %zu unchanged\n", path, n, ins, upd, same);
-	t->inserted += ins;
-	t->updated += upd;
-	t->unchanged += same;
-out:
-	if (rc)
 		t->files_failed++;
-	free(outs);
-	order_array_free(v, n);
-	free(text);
+	} else {
+		printf("%s: %zu order(s): %zu new, %zu updated, %zu unchanged\n", path, r.n,
+		       r.inserted, r.updated, r.unchanged);
+		t->inserted += r.inserted;
+		t->updated += r.updated;
+		t->unchanged += r.unchanged;
+	}
+	import_result_release(&r);
 	diag_release(&d);
 	return rc;
 }

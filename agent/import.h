@@ -1,0 +1,34 @@
+/* agent/import.h - orders from JSON files into the store, all or nothing per file.
+ *
+ * The text is parsed and validated whole (fiscal/order_json.h) before the
+ * store is touched; then every order of the file goes in one transaction.
+ * Used by `packline orders import` and by the file-drop inbox of `packline run`.
+ *
+ * Ownership: struct import_result is embedded by the caller and released
+ * with import_result_release().
+ */
+#ifndef PL_AGENT_IMPORT_H
+#define PL_AGENT_IMPORT_H
+
+#include "agent/store.h"
+#include "base/diag.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMPORT_FILE_MAX (16u * 1024 * 1024)
+
+struct import_result {
+	size_t n, inserted, updated, unchanged;
+	int64_t *changed; /* store ids of the inserted or updated orders */
+	size_t nchanged;
+};
+
+void import_result_release(struct import_result *r);
+/* Import one file ("-" = stdin). 0; -PL_EINVAL bad content (every error in d,
+ * nothing stored); -PL_EIO cannot read; -PL_ETOOBIG over IMPORT_FILE_MAX;
+ * -PL_ESTORE the store failed (nothing stored; stop). */
+int import_file(struct store *st, const char *path, int64_t now, struct import_result *r,
+		struct diag *d);
+
+#endif
