@@ -11,6 +11,7 @@
 #include "agent/label_job.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
+#include "agent/run.h"
 #include "agent/sim_cli.h"
 #include "agent/store.h"
 #include "base/buf.h"
@@ -703,6 +704,42 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 	return exit_for(rc);
 }
 
+/* ---- run ------------------------------------------------------------------ */
+
+static int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct run_stats stats;
+	bool once = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			once = true;
+		} else {
+			fprintf(stderr, "usage: packline run [--once]\n");
+			return CLI_EUSAGE;
+		}
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	rc = open_printer(cli, "fiscal", false);
+	if (rc && rc != -PL_ENOTFOUND)
+		return exit_for(rc);
+	rc = open_label(cli, false);
+	if (rc && rc != -PL_ENOTFOUND)
+		return exit_for(rc);
+	struct process_env env = {
+	    .st = cli->store,
+	    .cfg = cli->cfg,
+	    .fiscal = cli->fiscal,
+	    .label = cli->label_loaded ? &cli->label : NULL,
+	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
+	};
+	rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds, once, stdout, &stats);
+	return exit_for(rc);
+}
+
 /* ---- fiscal printer ------------------------------------------------------ */
 
 static const char *printer_name(int argc, char **argv)
@@ -905,6 +942,10 @@ static const struct cli_cmd commands[] = {
      "Load the configuration and report every error with FILE:LINE[:COL]."},
     {"config", "dump", cmd_config_dump, "config dump",
      "Print the effective configuration (secrets masked)."},
+    {"run", NULL, cmd_run, "run [--once]",
+     "The station's cycle: settle unfinished receipt jobs, then every poll_seconds import\n"
+     "the inbox ([packline] inbox: done/ and failed/ beside it) and process what arrived.\n"
+     "Stops on SIGTERM/SIGINT; --once runs one cycle."},
     {"printer", "status", cmd_printer_status, "printer status [NAME]",
      "Read the fiscal printer's state, counters and VAT table (NAME: [printer \"NAME\"],\n"
      "default \"fiscal\")."},

@@ -263,6 +263,20 @@ static int on_packline(struct loader *L, const char *key, const char *val)
 		return set_string(L, c->station, sizeof(c->station), val, key);
 	if (strcmp(key, "documents_dir") == 0)
 		return set_string(L, c->documents_dir, sizeof(c->documents_dir), val, key);
+	if (strcmp(key, "inbox") == 0)
+		return set_string(L, c->inbox, sizeof(c->inbox), val, key);
+	if (strcmp(key, "poll_seconds") == 0) {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || *end || end == val || v < 1 || v > 3600)
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "poll_seconds '%s' is not a number of seconds from 1 to 3600", val);
+		else
+			c->poll_seconds = (int)v;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		if (pl_log_parse_level(val, &c->log_level) != 0)
 			err_at(L, L->lineno, value_col(L->raw, false),
@@ -518,6 +532,7 @@ int config_defaults(struct config **out)
 	snprintf(c->station, sizeof(c->station), "station-1");
 	snprintf(c->documents_dir, sizeof(c->documents_dir), "documents");
 	c->log_level = PL_LOG_WARN;
+	c->poll_seconds = 5;
 	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++) {
 		enum numbering_reset reset;
 		const char *p = config_default_pattern((enum doc_kind)k, &reset);
@@ -744,8 +759,10 @@ void config_dump(const struct config *c, FILE *out)
 	const char *prev_section = NULL, *prev_name = NULL;
 
 	fprintf(out, "; effective configuration%s%s\n", c->path[0] ? " of " : "", c->path);
-	fprintf(out, "[packline]\nstore = %s\nstation = %s\ndocuments_dir = %s\nlog_level = %s\n",
-		c->store, c->station, c->documents_dir,
+	fprintf(out,
+		"[packline]\nstore = %s\nstation = %s\ndocuments_dir = %s\ninbox = %s\n"
+		"poll_seconds = %d\nlog_level = %s\n",
+		c->store, c->station, c->documents_dir, c->inbox, c->poll_seconds,
 		c->log_level == PL_LOG_ERROR  ? "error"
 		: c->log_level == PL_LOG_WARN ? "warn"
 		: c->log_level == PL_LOG_INFO ? "info"

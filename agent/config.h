@@ -1,7 +1,7 @@
 /* agent/config.h - the station's configuration (an INI file, read with inih).
  *
  * Sections:
- *   [packline]            store, station, log_level, documents_dir
+ *   [packline]            store, station, log_level, documents_dir, inbox, poll_seconds
  *   [numbering "KIND"]    pattern, reset                (fiscal/numbering.h)
  *   [rule "NAME"]         when, issue, backend, then    (fiscal/rules.h), in file order
  *   [template]            document.title, document.footer, email.subject ... (fiscal/template.h)
@@ -52,6 +52,8 @@ struct config {
 	char store[1024]; /* DSN: "sqlite:PATH" or PATH */
 	char station[64];
 	char documents_dir[1024];
+	char inbox[1024]; /* file-drop directory watched by `packline run`; "" = none */
+	int poll_seconds; /* `packline run` cycle */
 	enum pl_log_level log_level;
 	bool log_level_set;
 	struct numbering numbering[DOC_KIND_COUNT];

@@ -1,0 +1,217 @@
+/* agent/run.c - `packline run`: reconcile, then inbox -> process on a schedule. */
+#include "agent/run.h"
+#include "agent/import.h"
+#include "agent/receipt_job.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ensure_dir(const char *path)
+{
+	if (mkdir(path, 0750) == 0 || errno == EEXIST)
+		return 0;
+	pl_err("cannot create '%s': %s", path, strerror(errno));
+	return -PL_EIO;
+}
+
+/* Sorted *.json names in dir (not paths). */
+static int list_inbox(const char *dir, char ***out, size_t *n)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!dp) {
+		pl_err("cannot open inbox '%s': %s", dir, strerror(errno));
+		return -PL_EIO;
+	}
+	while ((de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		char **nv;
+		/* a file still being written is dropped as .tmp and renamed */
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv || !(nv[k] = strdup(de->d_name))) {
+			free(nv ? nv : v);
+			closedir(dp);
+			return -PL_ENOMEM;
+		}
+		v = nv;
+		k++;
+	}
+	closedir(dp);
+	if (v)
+		qsort(v, k, sizeof(*v), cmp_str);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static void write_errors(const char *path, const struct diag *d)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		pl_err("cannot write '%s': %s", path, strerror(errno));
+		return;
+	}
+	diag_print(d, f, NULL);
+	fclose(f);
+}
+
+/* Import one inbox file and move it to done/ or failed/. */
+static int take_file(const struct process_env *env, const char *inbox, const char *name,
+		     struct process_report *rep, struct run_stats *stats)
+{
+	char src[2048], dst[2048], errs[2100];
+	struct import_result r;
+	struct diag d;
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/%s", inbox, name);
+	diag_init(&d);
+	rc = import_file(env->st, src, pl_now(), &r, &d);
+	if (rc == -PL_ESTORE || rc == -PL_ENOMEM) {
+		/* leave the file where it is: it was not imported */
+		diag_release(&d);
+		return rc;
+	}
+	snprintf(dst, sizeof(dst), "%s/%s/%s", inbox, rc ? "failed" : "done", name);
+	if (rc) {
+		snprintf(errs, sizeof(errs), "%s.errors.txt", dst);
+		write_errors(errs, &d);
+		pl_warn("inbox '%s': %zu error(s); moved to failed/ (see %s)", name, diag_count(&d),
+			errs);
+		stats->files_failed++;
+	} else {
+		pl_info("inbox '%s': %zu order(s): %zu new, %zu updated", name, r.n, r.inserted,
+			r.updated);
+		stats->files_done++;
+	}
+	if (rename(src, dst) != 0) {
+		pl_err("cannot move '%s' to '%s': %s", src, dst, strerror(errno));
+		rc = -PL_EIO;
+	} else {
+		rc = 0;
+	}
+	for (size_t i = 0; i < r.nchanged && !rc; i++) {
+		struct order o;
+		order_init(&o);
+		rc = store_order_get(env->st, r.changed[i], &o);
+		if (!rc)
+			rc = process_order(env, &o, rep);
+		order_release(&o);
+		stats->orders++;
+	}
+	import_result_release(&r);
+	diag_release(&d);
+	return rc;
+}
+
+static int cycle(const struct process_env *env, const char *inbox, FILE *out,
+		 struct run_stats *stats)
+{
+	struct process_report rep;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	process_report_init(&rep);
+	if (inbox && inbox[0]) {
+		rc = list_inbox(inbox, &names, &n);
+		for (size_t i = 0; i < n && !rc && !stop_requested; i++)
+			rc = take_file(env, inbox, names[i], &rep, stats);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	if (rep.n)
+		process_report_print(&rep, out);
+	fflush(out);
+	process_report_release(&rep);
+	stats->cycles++;
+	return rc;
+}
+
+int run_loop(const struct process_env *env, const char *inbox, int poll_seconds, bool once,
+	     FILE *out, struct run_stats *stats)
+{
+	struct sigaction sa;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop; /* no SA_RESTART: the sleep below wakes up */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	stop_requested = 0;
+
+	if (inbox && inbox[0]) {
+		char sub[2048];
+		rc = ensure_dir(inbox);
+		snprintf(sub, sizeof(sub), "%s/done", inbox);
+		if (!rc)
+			rc = ensure_dir(sub);
+		snprintf(sub, sizeof(sub), "%s/failed", inbox);
+		if (!rc)
+			rc = ensure_dir(sub);
+		if (rc)
+			return rc;
+	}
+	if (env->fiscal) {
+		struct receipt_reconcile_report rr;
+		memset(&rr, 0, sizeof(rr));
+		rc = receipt_reconcile_all(env->st, env->fiscal, &rr);
+		if (rr.examined)
+			fprintf(out,
+				"start-up: %zu unfinished receipt job(s): %zu found printed, %zu "
+				"printed again, %zu left for the operator\n",
+				rr.examined, rr.done, rr.reprinted, rr.undecided);
+		if (rc == -PL_ESTORE)
+			return rc;
+		if (rc)
+			pl_warn("start-up reconciliation: %s", pl_strerror(rc));
+	}
+	pl_info("running: inbox '%s', every %d s", inbox && inbox[0] ? inbox : "(none)",
+		poll_seconds);
+	do {
+		rc = cycle(env, inbox, out, stats);
+		if (rc)
+			return rc;
+		if (once)
+			break;
+		for (int i = 0; i < poll_seconds * 10 && !stop_requested; i++) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	} while (!stop_requested);
+	pl_info("stopping after %zu cycle(s): %zu file(s) imported, %zu refused", stats->cycles,
+		stats->files_done, stats->files_failed);
+	return 0;
+}
