@@ -98,7 +98,7 @@ static char **make_env(char *const envp[], int guest, char *vars, size_t vars_si
 	static char *env[SHIM_MAX_ENV];
 	const char *shim = getenv("PL_EXEC_SHIM");
 	const char *preload = NULL;
-	char rest[SHIM_VAR_MAX];
+	char rest[SHIM_VAR_MAX / 2]; /* room for the prefix and the shim in vars */
 	size_t n = 0, i;
 
 	for (i = 0; envp && envp[i]; i++)
@@ -189,6 +189,23 @@ static int shim_execvpe(const char *file, char *const argv[], char *const envp[]
 	}
 	errno = saved;
 	return -1;
+}
+
+/* At load: take this library out of the guest's own LD_PRELOAD, so that
+ * programs started behind our back (system() and popen() use glibc's internal
+ * spawn, which no interposer sees) do not inherit an ARM library the host
+ * ld.so cannot load. Guest children started through the wrappers get it back
+ * via QEMU_SET_ENV (make_env). */
+__attribute__((constructor)) static void shim_init(void)
+{
+	char rest[SHIM_VAR_MAX];
+
+	preload_without_shim(getenv("LD_PRELOAD"), getenv("PL_EXEC_SHIM"), rest, sizeof(rest));
+	if (rest[0])
+		setenv("LD_PRELOAD", rest, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	unsetenv("QEMU_SET_ENV");
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])
