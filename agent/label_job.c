@@ -241,10 +241,12 @@ int label_setup_load(const struct config *c, const char *name, struct label_setu
 
 	/* printer */
 	v = config_get(c, "label", name, "printer");
-	if (!v)
+	if (!v) {
 		cfg_err(&x, "label", name, NULL, "no printer (cups, tcp, usb or file)");
-	else if (print_type_parse(v, &out->print.type))
+	} else if (print_type_parse(v, &out->print.type)) {
 		cfg_err(&x, "label", name, "printer", "printer must be cups, tcp, usb or file");
+		v = NULL; /* no type-specific checks for a type we do not know */
+	}
 	cfg_int(&x, "label", name, "timeout_ms", 100, 600000, &out->print.timeout_ms);
 	cfg_int(&x, "label", name, "wait_ms", 0, 3600000, &out->print.cups_wait_ms);
 	if (v && out->print.type == PRINT_CUPS) {

@@ -28,6 +28,7 @@ Listens on 127.0.0.1 on a free port and writes the port number to --port-file (o
 """
 import argparse
 import json
+import os
 import re
 import sys
 import threading
@@ -393,13 +394,21 @@ def main():
     ap.add_argument("--confirm-after", type=int, default=3)
     ARGS = ap.parse_args()
     STATE["cfg"]["confirm_after"] = ARGS.confirm_after
+    # Leave with the test that started us, even when it crashed without stopping us.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     port = srv.server_address[1]
     if ARGS.port_file:
         with open(ARGS.port_file + ".tmp", "w") as f:
             f.write("%d\n" % port)
-        import os
         os.rename(ARGS.port_file + ".tmp", ARGS.port_file)
     else:
         print(port, flush=True)

@@ -4,6 +4,7 @@
 #   cups_private.sh start DIR PORT     start cupsd on 127.0.0.1:PORT with ServerRoot etc. under DIR
 #   cups_private.sh queue DIR PORT NAME URI [ERROR-POLICY]   add a raw queue (no PPD) with device URI
 #   cups_private.sh stop DIR           stop it and wait for the process to go
+# CUPS_OWNER_PID=PID in the environment of `start`: cupsd is stopped when PID is gone.
 #
 # The queues' devices are small backends of the tests, because a raw queue with a file: URI
 # silently writes nothing on Debian 12:
@@ -90,6 +91,15 @@ SH
 	cupsd -f -c "$R/etc/cupsd.conf" -s "$R/etc/cups-files.conf" >"$R/log/stdout" 2>&1 &
 	echo $! >"$R/cupsd.pid"
 	echo "$port" >"$R/port"
+	# With CUPS_OWNER_PID set, cupsd goes when that process does, even if it died without
+	# calling stop (a crashed test must not leave a scheduler behind).
+	if [ -n "${CUPS_OWNER_PID:-}" ]; then
+		(
+			trap '' HUP
+			while kill -0 "$CUPS_OWNER_PID" 2>/dev/null && [ -f "$R/cupsd.pid" ]; do sleep 1; done
+			[ -f "$R/cupsd.pid" ] && kill "$(cat "$R/cupsd.pid")" 2>/dev/null
+		) </dev/null >/dev/null 2>&1 &
+	fi
 	for _ in $(seq 1 500); do
 		if lpstat -h "127.0.0.1:$port" -r 2>/dev/null | grep -qx 'scheduler is running'; then
 			return 0

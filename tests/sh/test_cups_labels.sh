@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 # a free loopback port: let the kernel pick one, then use it for cupsd
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-$CUPS start "$D/cups" "$PORT" || { echo "0 passed, 1 failed"; exit 1; }
+CUPS_OWNER_PID=$$ $CUPS start "$D/cups" "$PORT" || { echo "0 passed, 1 failed"; exit 1; }
 SRV="127.0.0.1:$PORT"
 OUT="$D/cups/out"
 $CUPS queue "$D/cups" "$PORT" zebra "capture:$OUT/zebra.zpl"
