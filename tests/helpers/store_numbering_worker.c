@@ -6,6 +6,12 @@
  * write end once every worker is ready, so all start together), then stores
  * COUNT invoices dated 2026-05-14, each numbered "FV/{YYYY}/{NNNN}" (yearly)
  * in its own transaction. Exit 0 when all COUNT were stored.
+ *
+ * Between two documents it pauses 0..2 ms at random. SQLite's lock is not
+ * fair: waiters poll from their busy handler every few ms, so a writer in a
+ * tight loop takes the lock again before any of them wakes and the workers
+ * end up running one after the other. The pause makes them really take
+ * turns, which is what the test is about.
  */
 #include "agent/store.h"
 #include "base/diag.h"
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -49,6 +56,7 @@ int main(int argc, char **argv)
 	struct numbering num;
 	struct diag dg;
 	long count, go_fd = -1;
+	unsigned seed = (unsigned)getpid();
 	int rc;
 
 	if (argc < 3 || argc > 4 || parse_long(argv[2], 1, 1000000, &count) ||
@@ -105,6 +113,8 @@ int main(int argc, char **argv)
 			store_close(s);
 			return 1;
 		}
+		struct timespec ts = {0, (long)(rand_r(&seed) % 2000) * 1000L};
+		nanosleep(&ts, NULL);
 	}
 	store_close(s);
 	return 0;
