@@ -1288,19 +1288,22 @@ static void ex_value(const struct ex_operand *op, const struct order *o, struct 
 	}
 }
 
-static __int128 ex_pow10(int n)
-{
-	__int128 r = 1;
-	while (n-- > 0)
-		r *= 10;
-	return r;
-}
-
+/* Compare a->num / 10^a->scale with b->num / 10^b->scale exactly, without
+ * 128-bit integers (32-bit ARM has none): only the operand with the smaller
+ * scale is multiplied up, and if that overflows int64 its magnitude exceeds
+ * any int64, so its sign decides. */
 static int ex_num_cmp(const struct ex_val *a, const struct ex_val *b)
 {
-	int sc = a->scale > b->scale ? a->scale : b->scale;
-	__int128 x = (__int128)a->num * ex_pow10(sc - a->scale);
-	__int128 y = (__int128)b->num * ex_pow10(sc - b->scale);
+	int64_t x = a->num, y = b->num;
+	int ka = a->scale < b->scale ? b->scale - a->scale : 0;
+	int kb = b->scale < a->scale ? a->scale - b->scale : 0;
+
+	for (; ka > 0; ka--)
+		if (__builtin_mul_overflow(x, 10, &x))
+			return a->num < 0 ? -1 : 1;
+	for (; kb > 0; kb--)
+		if (__builtin_mul_overflow(y, 10, &y))
+			return b->num < 0 ? 1 : -1;
 	return x < y ? -1 : x > y;
 }
 

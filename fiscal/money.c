@@ -63,8 +63,53 @@ int vat_rate_percent(enum vat_rate r)
 	return vat_table[r].percent;
 }
 
+/* 64x64 -> 128-bit product, shift-subtract division and rounding, for
+ * targets without __int128 (32-bit ARM). The host build checks it against
+ * the __int128 path (tests/unit/test_money.c). */
+int64_t money_muldiv_round_portable(int64_t a, int64_t b, int64_t d)
+{
+	uint64_t ua, ub, ud, a0, a1, b0, b1, p00, p01, p10, p11, mid, hi, lo;
+	uint64_t r = 0, qhi = 0, qlo = 0;
+	bool neg;
+
+	if (d <= 0)
+		return 0; /* contract: d > 0; never divide by zero */
+	neg = (a < 0) != (b < 0);
+	ua = a < 0 ? 0 - (uint64_t)a : (uint64_t)a;
+	ub = b < 0 ? 0 - (uint64_t)b : (uint64_t)b;
+	ud = (uint64_t)d;
+	a0 = ua & 0xffffffffu;
+	a1 = ua >> 32;
+	b0 = ub & 0xffffffffu;
+	b1 = ub >> 32;
+	p00 = a0 * b0;
+	p01 = a0 * b1;
+	p10 = a1 * b0;
+	p11 = a1 * b1;
+	mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+	lo = (p00 & 0xffffffffu) | (mid << 32);
+	hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+	for (int i = 127; i >= 0; i--) { /* restoring division; r < d < 2^63 */
+		uint64_t bit = i >= 64 ? (hi >> (i - 64)) & 1 : (lo >> i) & 1;
+		r = (r << 1) | bit;
+		if (r >= ud) {
+			r -= ud;
+			if (i >= 64)
+				qhi |= (uint64_t)1 << (i - 64);
+			else
+				qlo |= (uint64_t)1 << i;
+		}
+	}
+	if (2 * r >= ud && ++qlo == 0) /* half away from zero */
+		qhi++;
+	if (neg)
+		return (qhi || qlo >= (uint64_t)INT64_MAX + 1) ? INT64_MIN : -(int64_t)qlo;
+	return (qhi || qlo > (uint64_t)INT64_MAX) ? INT64_MAX : (int64_t)qlo;
+}
+
 int64_t money_muldiv_round(int64_t a, int64_t b, int64_t d)
 {
+#ifdef __SIZEOF_INT128__
 	__int128 p = (__int128)a * b;
 	__int128 q, r;
 	bool neg;
@@ -86,6 +131,9 @@ int64_t money_muldiv_round(int64_t a, int64_t b, int64_t d)
 	if (q < INT64_MIN)
 		return INT64_MIN;
 	return (int64_t)q;
+#else
+	return money_muldiv_round_portable(a, b, d);
+#endif
 }
 
 int64_t money_line_gross(int64_t unit_gross, int64_t qty_milli)

@@ -33,6 +33,9 @@ int vat_rate_percent(enum vat_rate r);
 
 /* round(a * b / d) half away from zero, exact for |a*b| < 2^63; d > 0. */
 int64_t money_muldiv_round(int64_t a, int64_t b, int64_t d);
+/* The same without 128-bit integers (used on 32-bit targets; exported so the
+ * host tests compare both paths). */
+int64_t money_muldiv_round_portable(int64_t a, int64_t b, int64_t d);
 /* Gross value of a line: round_half_up(unit_gross * qty_milli / 1000). */
 int64_t money_line_gross(int64_t unit_gross, int64_t qty_milli);
 /* VAT contained in a gross amount at rate r (see the method above). */

@@ -161,8 +161,58 @@ static void test_currency(void)
 	CHECK(!currency_valid(NULL));
 }
 
+/* The path for targets without __int128 agrees with the __int128 path. */
+static void test_portable_muldiv(void)
+{
+	static const int64_t edge[] = {0,
+				       1,
+				       -1,
+				       2,
+				       5,
+				       -5,
+				       99,
+				       100,
+				       123456789,
+				       -987654321,
+				       INT64_MAX,
+				       INT64_MIN,
+				       INT64_MAX - 1,
+				       INT64_MIN + 1,
+				       1LL << 32,
+				       -(1LL << 32)};
+	static const int64_t div[] = {1,    2,     3,     10,        100,      123,
+				      1000, 10000, 12300, 1LL << 33, INT64_MAX};
+	uint64_t x = 0x243f6a8885a308d3ull;
+	size_t ne = sizeof(edge) / sizeof(edge[0]), nd = sizeof(div) / sizeof(div[0]);
+	int mismatches = 0;
+
+	for (size_t i = 0; i < ne; i++)
+		for (size_t j = 0; j < ne; j++)
+			for (size_t k = 0; k < nd; k++)
+				mismatches += money_muldiv_round(edge[i], edge[j], div[k]) !=
+					      money_muldiv_round_portable(edge[i], edge[j], div[k]);
+	for (int n = 0; n < 200000; n++) {
+		int64_t a, b, d;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		a = (int64_t)x >> (x % 40);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		b = (int64_t)x >> (x % 40);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		d = (int64_t)(x >> 1) >> (x % 60);
+		if (d <= 0)
+			d = 1;
+		mismatches += money_muldiv_round(a, b, d) != money_muldiv_round_portable(a, b, d);
+	}
+	CHECK_INT(mismatches, 0);
+	CHECK_INT(money_muldiv_round_portable(5, 1, 10), 1);
+	CHECK_INT(money_muldiv_round_portable(-5, 1, 10), -1);
+	CHECK_INT(money_muldiv_round_portable(INT64_MAX, INT64_MAX, 1), INT64_MAX);
+	CHECK_INT(money_muldiv_round_portable(INT64_MIN, INT64_MAX, 1), INT64_MIN);
+}
+
 int main(void)
 {
+	test_portable_muldiv();
 	test_round();
 	test_line_gross();
 	test_vat();
