@@ -60,6 +60,7 @@ struct serve {
 	int paper_back_ms;
 	int64_t paper_out_since;
 	int64_t line_free_at_us; /* pacing: when the host->device line is free */
+	int64_t out_free_at_us;  /* pacing: when the device->host line is free */
 	uint64_t gen;
 };
 
@@ -133,6 +134,19 @@ static bool serve_flush_out(struct serve *s, int fd)
 	while ((n = posnet_sim_output(s->sim, out, sizeof(out), pl_monotonic_ms())) > 0) {
 		size_t off = 0;
 
+		/* The reply reaches the host only after its last byte has
+		 * crossed the (device->host) line. With zero processing time it
+		 * starts when the request ended (line_free_at_us), not when we
+		 * woke up after it: our own wake-up latency is not the line's. */
+		int64_t now = serve_now_us(), start = now;
+
+		if (s->baud > 0 && s->line_free_at_us <= now && now - s->line_free_at_us < 2000)
+			start = s->line_free_at_us;
+		if (start < s->out_free_at_us)
+			start = s->out_free_at_us;
+		s->out_free_at_us = start + serve_wire_us(s, n);
+		serve_sleep_until_us(s->out_free_at_us);
+
 		while (off < n) {
 			ssize_t w = write(fd, out + off, n - off);
 			if (w < 0 && errno == EINTR)
@@ -145,7 +159,6 @@ static bool serve_flush_out(struct serve *s, int fd)
 				return false; /* the reply is lost with the client */
 			off += (size_t)w;
 		}
-		serve_sleep_until_us(serve_now_us() + serve_wire_us(s, n));
 	}
 	return true;
 }
