@@ -16,6 +16,7 @@
  * each row with no statement open, so a callback may write to the store.
  */
 #include "agent/store.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -110,7 +111,7 @@ static const char *const migrations[] = {
     "  buyer_name TEXT NOT NULL, buyer_nip TEXT NOT NULL,\n"
     "  total_net INTEGER NOT NULL, total_tax INTEGER NOT NULL, total_gross INTEGER NOT NULL,\n"
     "  created INTEGER NOT NULL,\n"
-    "  state_changed INTEGER NOT NULL DEFAULT (CAST(strftime('%s','now') AS INTEGER))\n"
+    "  state_changed INTEGER NOT NULL\n"
     ");\n"
     "CREATE UNIQUE INDEX documents_number ON documents(kind, number) WHERE number <> '';\n"
     "CREATE INDEX documents_order ON documents(order_id);\n"
@@ -325,9 +326,8 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_COUNTER_NEXT] = "INSERT INTO number_counters(kind, period, value) VALUES(?1, ?2, 1) "
 			"ON CONFLICT(kind, period) DO UPDATE SET value = value + 1 "
 			"RETURNING value",
-    [ST_DOC_INSERT] =
-	"INSERT INTO documents(" DOC_COLUMNS(COL_NAME) "state_changed) VALUES(" DOC_COLUMNS(
-	    COL_PARAM) "CAST(strftime('%s','now') AS INTEGER))",
+    [ST_DOC_INSERT] = "INSERT INTO documents(" DOC_COLUMNS(
+	COL_NAME) "state_changed) VALUES(" DOC_COLUMNS(COL_PARAM) "?)",
     [ST_DOC_LINE_INSERT] = "INSERT INTO document_lines(" DOC_LINE_COLUMNS(
 	COL_NAME) "document_id, pos) VALUES(" DOC_LINE_COLUMNS(COL_PARAM) "?, ?)",
     [ST_DOC_SUM_INSERT] = "INSERT INTO doc_vat_sums(" DOC_SUM_COLUMNS(
@@ -342,7 +342,7 @@ static const char *const st_sql[ST_COUNT] = {
 		    "ORDER BY id LIMIT ?4",
     [ST_DOC_STATE_GET] = "SELECT state FROM documents WHERE id = ?1",
     [ST_DOC_STATE_SET] = "UPDATE documents SET state = ?1, remote_id = coalesce(?2, remote_id), "
-			 "state_changed = CAST(strftime('%s','now') AS INTEGER) WHERE id = ?3",
+			 "state_changed = ?4 WHERE id = ?3",
     [ST_JOB_INSERT] = "INSERT INTO jobs(order_id, kind, state, attempt, idem_key, request, "
 		      "result, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     [ST_JOB_BY_KEY] = JOB_SELECT "WHERE idem_key = ?1",
@@ -1433,6 +1433,9 @@ static int doc_write(struct sqlite_store *s, const struct document *d, int64_t *
 		const struct document *p = d;
 		b = (struct bd){.st = st};
 		DOC_COLUMNS(BIND_COL)
+		/* times come from pl_now(), never SQL 'now': PL_NOW pins them in
+		 * tests, and armhf's SQLite reads a 32-bit clock */
+		bd_int(&b, pl_now());
 	}
 	if (b.rc)
 		return sq_fail(s, b.rc, "bind document");
@@ -1719,6 +1722,7 @@ static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state
 		bd_str(&b, doc_state_name(state), 32);
 		bd_text(&b, remote_id);
 		bd_int(&b, id);
+		bd_int(&b, pl_now());
 		ret = b.rc ? sq_fail(s, b.rc, "bind document state")
 			   : st_run(s, st, "set document state");
 	}
