@@ -627,6 +627,36 @@ static void finish_templates(struct loader *L)
 	}
 }
 
+/* [printer "NAME"]: keys and the transport's form, with their places. The
+ * values' ranges are checked by receipt_printer_cfg() below. */
+static void check_printer_keys(const struct config *c, const char *name, struct diag *d)
+{
+	static const char *const keys[] = {
+	    "transport",      "timeout_status_ms",   "timeout_trans_ms",
+	    "timeout_end_ms", "timeout_report_ms",   "paper",
+	    "tokens",         "footer_order_number", "block_mode"};
+	char where[1100];
+
+	for (size_t i = 0; i < c->nkv; i++) {
+		const struct config_kv *kv = &c->kv[i];
+		bool known = false;
+		if (strcmp(kv->section, "printer") != 0 || strcmp(kv->name, name) != 0)
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", c->path, kv->line);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			known = known || strcmp(kv->key, keys[k]) == 0;
+		if (!known)
+			diag_add(d, where, "unknown key '%s' in [printer \"%s\"]", kv->key, name);
+		else if (strcmp(kv->key, "transport") == 0 && strncmp(kv->value, "serial:", 7) &&
+			 strncmp(kv->value, "/dev/", 5) && strncmp(kv->value, "tcp:", 4) &&
+			 strncmp(kv->value, "sim:", 4))
+			diag_add(d, where,
+				 "transport '%s': use serial:/dev/ttyUSB0[:BAUD[:8N1[:FLOW]]], "
+				 "/dev/serial/by-id/..., tcp:HOST:PORT or sim:",
+				 kv->value);
+	}
+}
+
 /* The module sections are read by their modules, but checked here, at load:
  * a wrong printer transport or label template must not wait for the first
  * parcel to be found. */
@@ -642,6 +672,7 @@ static void finish_modules(const struct config *c, struct diag *d)
 			continue;
 		if (strcmp(kv->section, "printer") == 0) {
 			struct posnet_cfg pc;
+			check_printer_keys(c, kv->name, d);
 			receipt_printer_cfg(c, kv->name, &pc, d);
 		} else if (strcmp(kv->section, "label") == 0) {
 			struct label_setup ls;

@@ -34,10 +34,12 @@ static int load(const char *text, char *out, size_t size, struct config **cfg)
 	diag_init(&d);
 	rc = config_load(&c, path, &d);
 	out[0] = '\0';
-	for (size_t i = 0; i < d.n && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%s: %s\n",
-					 d.v[i].where ? d.v[i].where + strlen(dir) + 1 : "",
-					 d.v[i].msg);
+	for (size_t i = 0; i < d.n && used < size; i++) {
+		const char *w = d.v[i].where ? d.v[i].where : "";
+		if (strncmp(w, dir, strlen(dir)) == 0)
+			w += strlen(dir) + 1; /* "DIR/t.ini:3" -> "t.ini:3" */
+		used += (size_t)snprintf(out + used, size - used, "%s: %s\n", w, d.v[i].msg);
+	}
 	diag_release(&d);
 	if (cfg)
 		*cfg = c;
@@ -86,8 +88,10 @@ static void test_good(void)
 		      "email.subject = Faktura {document.number}\n"
 		      "\n"
 		      "[printer \"fiscal\"]\n"
-		      "driver = posnet\n"
-		      "api_token = s3cret\n",
+		      "transport = tcp:127.0.0.1:6666\n"
+		      "\n"
+		      "[shipx]\n"
+		      "token = s3cret\n",
 		      msg, sizeof(msg), &c);
 	CHECK_OK(rc);
 	if (rc) {
@@ -101,7 +105,7 @@ static void test_good(void)
 	CHECK_STR(c->numbering[DOC_WZ].pattern, "WZ/{YYYY}/{MM}/{NNNN}"); /* built-in kept */
 	CHECK_INT(c->nrules, 2);
 	CHECK(c->tmpl[CONFIG_TMPL_DOC_FOOTER] != NULL);
-	CHECK_STR(config_get(c, "printer", "fiscal", "driver"), "posnet");
+	CHECK_STR(config_get(c, "printer", "fiscal", "transport"), "tcp:127.0.0.1:6666");
 	CHECK(config_get(c, "printer", "fiscal", "nope") == NULL);
 
 	/* the dump masks the secret */
@@ -111,7 +115,7 @@ static void test_good(void)
 	config_dump(c, f);
 	fclose(f);
 	CHECK(strstr(mem, "s3cret") == NULL);
-	CHECK_HAS(mem, "api_token = ********");
+	CHECK_HAS(mem, "token = ********");
 	free(mem);
 
 	/* the multi-line rule decides */
@@ -207,6 +211,14 @@ static void test_errors(void)
 
 	CHECK_INT(load("[packline\nstore = x\n", msg, sizeof(msg), NULL), -PL_ECONFIG);
 	CHECK_HAS(msg, "t.ini:1: syntax error");
+
+	/* module sections are checked at load too */
+	CHECK_INT(
+	    load("[printer \"fiscal\"]\ntransport = carrier-pigeon:1\n", msg, sizeof(msg), NULL),
+	    -PL_ECONFIG);
+	CHECK_HAS(msg, "t.ini:2");
+	CHECK_INT(load("[label]\nprinter = fax\n", msg, sizeof(msg), NULL), -PL_ECONFIG);
+	CHECK_HAS(msg, "printer must be cups, tcp, usb or file");
 
 	/* every error of a file is reported in one run */
 	CHECK_INT(
