@@ -857,8 +857,8 @@ static int cmd_label(struct cli *cli, int argc, char **argv, bool reprint)
 	if (res.message[0])
 		fprintf(rc ? stderr : stdout, "%s: %s\n", o.number, res.message);
 	order_release(&o);
-	if (rc == -PL_ENOTFOUND && reprint)
-		return CLI_EINPUT;
+	if (rc == -PL_ENOTFOUND && reprint && res.job_id == 0)
+		return CLI_EINPUT; /* no label printed yet; a missing queue is a device error */
 	return rc == -PL_EIO || rc == -PL_ENOTFOUND ? CLI_EDEVICE : exit_for(rc);
 }
 

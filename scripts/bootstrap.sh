@@ -21,7 +21,11 @@ for p in "${base[@]}" "${extra[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing+=("$p")
 done
-# de-duplicate
+# npm: Debian's nodejs has no npm, NodeSource's has it built in (and
+# conflicts with Debian's npm package): ask for it only when it is missing.
+if ! command -v npm >/dev/null 2>&1; then
+	missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
