@@ -534,7 +534,7 @@ int config_defaults(struct config **out)
 	c->log_level = PL_LOG_WARN;
 	c->poll_seconds = 5;
 	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++) {
-		enum numbering_reset reset;
+		enum numbering_reset reset = NUM_RESET_YEAR;
 		const char *p = config_default_pattern((enum doc_kind)k, &reset);
 		struct diag d;
 		diag_init(&d);
