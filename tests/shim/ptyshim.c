@@ -34,21 +34,15 @@ static int ptyshim_is_pty(int fd)
 	return major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
 }
 
-int ioctl(int fd, unsigned long req, ...);
-
-int ioctl(int fd, unsigned long req, ...)
+/* The shared body: call the real entry point `name`, and fake the modem
+ * bits when a pty answers ENOTTY. */
+static int ptyshim_call(const char *name, ioctl_fn **real, int fd, unsigned long req, void *arg)
 {
-	static ioctl_fn *real;
-	va_list ap;
-	void *arg;
 	int r, saved;
 
-	if (!real)
-		real = (ioctl_fn *)dlsym(RTLD_NEXT, "ioctl");
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	r = real(fd, req, arg);
+	if (!*real)
+		*real = (ioctl_fn *)dlsym(RTLD_NEXT, name);
+	r = (*real)(fd, req, arg);
 	if (r == 0 || errno != ENOTTY)
 		return r;
 	saved = errno;
@@ -74,3 +68,35 @@ int ioctl(int fd, unsigned long req, ...)
 		return r;
 	}
 }
+
+/* Exported under explicit symbol names: with _TIME_BITS=64 on 32-bit ARM,
+ * <sys/ioctl.h> renames ioctl to __ioctl_time64, so a program built that way
+ * (our tests) calls one name and Debian 12's libserialport (32-bit time_t)
+ * the other. Both are caught. */
+int ptyshim_ioctl(int fd, unsigned long req, ...) __asm__("ioctl");
+int ptyshim_ioctl(int fd, unsigned long req, ...)
+{
+	static ioctl_fn *real;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return ptyshim_call("ioctl", &real, fd, req, arg);
+}
+
+#if defined(__arm__) && !defined(__aarch64__)
+int ptyshim_ioctl_time64(int fd, unsigned long req, ...) __asm__("__ioctl_time64");
+int ptyshim_ioctl_time64(int fd, unsigned long req, ...)
+{
+	static ioctl_fn *real;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return ptyshim_call("__ioctl_time64", &real, fd, req, arg);
+}
+#endif
