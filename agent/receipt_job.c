@@ -380,11 +380,9 @@ static int rj_done(struct rj *j, const char *how, const struct posnet_counters *
 	}
 	j->res->before = j->before;
 	j->res->attempt = j->attempt;
-	if (!j->res->message[0] || note)
-		rj_msg(j, "receipt %s (%s)%s%s",
-		       strcmp(how, "printed") == 0 ? "printed" : "found printed",
-		       j->res->key[0] ? j->res->key : "counters unread", note ? ": " : "",
-		       note ? note : "");
+	rj_msg(j, "receipt %s (%s)%s%s", strcmp(how, "printed") == 0 ? "printed" : "found printed",
+	       j->res->key[0] ? j->res->key : "counters unread", note ? ": " : "",
+	       note ? note : "");
 	return 0;
 }
 

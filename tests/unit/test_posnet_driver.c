@@ -1122,6 +1122,56 @@ static void test_sim_reconcile(void)
 	fixture_release(&f);
 }
 
+/* After a daily report the receipt counter starts again on this printer:
+ * the receipt key (nu/day/bt/di) still tells the receipts apart, and the
+ * report itself is a plain operator command. */
+static void test_sim_daily_report(void)
+{
+	struct fixture f;
+	struct posnet_sim *sim = posnet_sim_new(NULL);
+	struct xport *x = NULL;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	struct store *st = fresh_store("daily");
+	struct receipt_result r1, r2;
+	long long rd = -1;
+
+	fixture_init(&f);
+	CHECK_OK(xport_sim_attach(&x, sim, 0));
+	posnet_cfg_init(&cfg);
+	set_timeouts(&cfg, 300);
+	CHECK_OK(posnet_dev_open_xport(&dev, &cfg, x));
+	CHECK_OK(receipt_issue(st, dev, &f.d[0], &f.o[0], &r1));
+	CHECK_OK(posnet_daily_report(dev, NULL, &rd));
+	CHECK_INT(rd, 1);
+	CHECK_OK(receipt_issue(st, dev, &f.d[1], &f.o[1], &r2));
+	CHECK_INT(r1.after.bt, 1);
+	CHECK_INT(r2.after.bt, 1);          /* the number repeats ... */
+	CHECK(strcmp(r1.key, r2.key) != 0); /* ... the key does not */
+	CHECK(r2.after.di > r1.after.di);
+	/* a second report right away is a zero report: refused by the printer
+	 * or accepted, but never an ambiguous outcome */
+	{
+		int rc = posnet_daily_report(dev, NULL, &rd);
+		CHECK(rc == 0 || rc == -PL_EDEVICE);
+	}
+	/* already printed: nothing is sent again */
+	{
+		struct receipt_result r3;
+		struct posnet_dev_stats before, after;
+		posnet_dev_stats(dev, &before);
+		CHECK_OK(receipt_issue(st, dev, &f.d[0], &f.o[0], &r3));
+		posnet_dev_stats(dev, &after);
+		CHECK_INT(r3.outcome, RECEIPT_ALREADY_DONE);
+		CHECK_STR(r3.key, r1.key);
+		CHECK_INT(after.exchanges, before.exchanges);
+	}
+	posnet_dev_close(dev);
+	store_close(st);
+	posnet_sim_free(sim);
+	fixture_release(&f);
+}
+
 /* --- a separate simulator process over a pty or TCP ---------------------------- */
 
 static pid_t spawn_serve(const char *const *args)
@@ -1256,6 +1306,7 @@ static void test_sim_all(void)
 {
 	test_sim_faults();
 	test_sim_reconcile();
+	test_sim_daily_report();
 	if (!POSNET_SIM_SERVE[0]) {
 		CHECK(!"posnet_sim_serve helper not built");
 		return;
