@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum receipt_outcome {
 	RECEIPT_PRINTED,      /* printed by this call */
@@ -101,6 +102,11 @@ enum receipt_verdict {
 /* The decision table above, on counters read before trinit and now. Pure. */
 enum receipt_verdict receipt_decide(const struct posnet_counters *before,
 				    const struct posnet_counters *now, char *why, size_t cap);
+
+/* `packline printer status`: device state, counters, VAT table and driver
+ * statistics, one "key: value" line each, to `out`. 0 or the first error of
+ * the queries (the lines printed so far stay). */
+int receipt_printer_status(struct posnet_dev *dev, FILE *out);
 
 /* The printer section [printer "NAME"] of the configuration:
  *   transport = serial:/dev/ttyUSB0:9600:8N1:xonxoff | tcp:HOST:PORT | sim:

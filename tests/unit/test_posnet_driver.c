@@ -1155,6 +1155,19 @@ static void test_sim_daily_report(void)
 		int rc = posnet_daily_report(dev, NULL, &rd);
 		CHECK(rc == 0 || rc == -PL_EDEVICE);
 	}
+	/* the status page for `packline printer status` */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		CHECK_OK(receipt_printer_status(dev, mem));
+		fclose(mem);
+		CHECK(text && strstr(text, "unique number: ZBF 2101002392") != NULL);
+		CHECK(text && strstr(text, "daily reports (rd): ") != NULL);
+		CHECK(text &&
+		      strstr(text, "VAT: A=23,00% B=8,00% C=5,00% D=0,00% E=- F=- G=-") != NULL);
+		free(text);
+	}
 	/* already printed: nothing is sent again */
 	{
 		struct receipt_result r3;
