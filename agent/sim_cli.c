@@ -188,8 +188,6 @@ static int io_fd(const struct simsrv *v)
 /* The host went away: what was in flight is lost, the printer stays. */
 static void drop_connection(struct simsrv *v)
 {
-	uint8_t junk[512];
-
 	if (v->conn_fd >= 0) {
 		close(v->conn_fd);
 		v->conn_fd = -1;
@@ -197,8 +195,7 @@ static void drop_connection(struct simsrv *v)
 	}
 	v->in.len = 0;
 	v->out_len = v->out_off = 0;
-	while (posnet_sim_output(v->sim, junk, sizeof(junk), INT64_MAX / 2) > 0)
-		;
+	posnet_sim_discard_output(v->sim);
 }
 
 static void deliver_input(struct simsrv *v, int64_t t_us)

@@ -429,6 +429,18 @@ size_t posnet_sim_output(struct posnet_sim *s, uint8_t *out, size_t cap, int64_t
 	return n;
 }
 
+void posnet_sim_discard_output(struct posnet_sim *s)
+{
+	while (s->out_head) {
+		struct sim_out *o = s->out_head;
+		s->out_head = o->next;
+		free(o);
+	}
+	s->out_tail = NULL;
+	s->out_bytes = 0;
+	s->out_last_due = 0; /* the next reply is scheduled from its own time */
+}
+
 int64_t posnet_sim_next_due(struct posnet_sim *s, int64_t now_ms)
 {
 	int64_t due = -1;

@@ -127,6 +127,9 @@ size_t posnet_sim_output(struct posnet_sim *s, uint8_t *out, size_t cap, int64_t
 /* Milliseconds until something is due (output or the end of a reboot):
  * 0 = now, -1 = nothing scheduled. Also completes a reboot that is due. */
 int64_t posnet_sim_next_due(struct posnet_sim *s, int64_t now_ms);
+/* Drop every reply not yet handed out (the host went away mid-reply): what was
+ * in flight is lost, the printer's state stays. */
+void posnet_sim_discard_output(struct posnet_sim *s);
 
 /* Faults. add returns -PL_ETOOBIG when POSNET_SIM_FAULTS_MAX are set. */
 int posnet_sim_add_fault(struct posnet_sim *s, const struct posnet_sim_fault *f);
