@@ -749,45 +749,14 @@ static const char *printer_name(int argc, char **argv)
 
 static int cmd_printer_status(struct cli *cli, int argc, char **argv)
 {
-	struct posnet_status st;
-	struct posnet_counters c;
-	struct posnet_trans t;
-	struct posnet_vat_table vat;
 	int rc = open_printer(cli, printer_name(argc, argv), true);
 
 	if (rc)
 		return rc == -PL_ENOTFOUND ? CLI_ECONFIG : exit_for(rc);
-	rc = posnet_read_status(cli->fiscal, &st);
-	if (!rc)
-		rc = posnet_read_counters(cli->fiscal, &c);
-	if (!rc)
-		rc = posnet_read_trans(cli->fiscal, &t);
-	if (!rc)
-		rc = posnet_read_vat(cli->fiscal, &vat, true);
-	if (rc) {
+	rc = receipt_printer_status(cli->fiscal, stdout);
+	if (rc)
 		fprintf(stderr, "packline: printer: %s\n", posnet_dev_last_message(cli->fiscal));
-		return exit_for(rc);
-	}
-	printf("printer:      %s (unique number %s)\n", printer_name(argc, argv), st.nu);
-	printf("state:        %s%s, paper %s, %s\n", st.ds == 0 ? "ready" : "NOT READY",
-	       st.read_only ? " (read-only: fiscal memory full or closed)" : "",
-	       st.pr == 0 ? "ok" : "PROBLEM", st.fiscal ? "fiscal mode" : "training (non-fiscal)");
-	printf("transaction:  %s%s\n", t.open ? "OPEN" : "none",
-	       t.footer_pending ? " (footer pending)" : "");
-	printf("counters:     daily reports %lld, receipts %lld (last %lld), cancelled %lld, "
-	       "last document %lld\n",
-	       c.rd, c.bn, c.bt, c.bc, c.di);
-	printf("VAT table:   ");
-	for (int i = 0; i < POSNET_VAT_SLOTS; i++) {
-		if (vat.rate[i] == POSNET_VAT_INACTIVE)
-			printf(" %c=-", 'A' + i);
-		else if (vat.rate[i] == POSNET_VAT_EXEMPT)
-			printf(" %c=zw", 'A' + i);
-		else
-			printf(" %c=%d.%02d%%", 'A' + i, vat.rate[i] / 100, vat.rate[i] % 100);
-	}
-	printf("\n");
-	return CLI_OK;
+	return exit_for(rc);
 }
 
 static int cmd_printer_reconcile(struct cli *cli, int argc, char **argv)
@@ -952,6 +921,8 @@ static const struct cli_cmd commands[] = {
     {"printer", "reconcile", cmd_printer_reconcile, "printer reconcile [NAME]",
      "Settle receipt jobs left unfinished by a crash or a timeout, from the printer's own\n"
      "counters: found printed -> done; not printed -> printed once; unclear -> left for you."},
+    {"receipt", "reconcile", cmd_printer_reconcile, "receipt reconcile [NAME]",
+     "The same as `printer reconcile`."},
     {"printer", "daily-report", cmd_printer_daily_report, "printer daily-report [NAME]",
      "Print the daily report (raport dobowy) on the fiscal printer; logged in the audit log."},
     {"label", "print", cmd_label_print, "label print ORDER",
