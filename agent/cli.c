@@ -662,28 +662,39 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 
 /* ---- process: decide and issue ------------------------------------------ */
 
-static int cmd_process(struct cli *cli, int argc, char **argv)
+/* The store, the fiscal printer and the label setup the workflow uses; the
+ * printer and the label are optional (not configured: NULL in env). */
+static int open_env(struct cli *cli, struct process_env *env)
 {
-	struct process_report rep;
-	int rc;
+	int rc = open_store(cli);
 
-	rc = open_store(cli);
 	if (rc)
-		return exit_for(rc);
+		return rc;
 	rc = open_printer(cli, "fiscal", false);
 	if (rc && rc != -PL_ENOTFOUND)
-		return exit_for(rc);
+		return rc;
 	rc = open_label(cli, false);
 	if (rc && rc != -PL_ENOTFOUND)
-		return exit_for(rc);
-	rc = 0;
-	struct process_env env = {
+		return rc;
+	*env = (struct process_env){
 	    .st = cli->store,
 	    .cfg = cli->cfg,
 	    .fiscal = cli->fiscal,
 	    .label = cli->label_loaded ? &cli->label : NULL,
 	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
 	};
+	return 0;
+}
+
+static int cmd_process(struct cli *cli, int argc, char **argv)
+{
+	struct process_env env;
+	struct process_report rep;
+	int rc;
+
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
 	process_report_init(&rep);
 	if (argc > 1) {
 		for (int i = 1; i < argc && !rc; i++) {
@@ -708,6 +719,7 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
+	struct process_env env;
 	struct run_stats stats;
 	bool once = false;
 	int rc;
@@ -720,22 +732,9 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 			return CLI_EUSAGE;
 		}
 	}
-	rc = open_store(cli);
+	rc = open_env(cli, &env);
 	if (rc)
 		return exit_for(rc);
-	rc = open_printer(cli, "fiscal", false);
-	if (rc && rc != -PL_ENOTFOUND)
-		return exit_for(rc);
-	rc = open_label(cli, false);
-	if (rc && rc != -PL_ENOTFOUND)
-		return exit_for(rc);
-	struct process_env env = {
-	    .st = cli->store,
-	    .cfg = cli->cfg,
-	    .fiscal = cli->fiscal,
-	    .label = cli->label_loaded ? &cli->label : NULL,
-	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
-	};
 	rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds, once, stdout, &stats);
 	return exit_for(rc);
 }
