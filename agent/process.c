@@ -326,6 +326,11 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	}
 	if (!row->failed && rules_decision_has_step(&dec, "label"))
 		rc = print_label(env, o, row);
+	/* steps whose modules come with later issues: said, not silently dropped */
+	if (!row->failed && rules_decision_has_step(&dec, "email"))
+		outcome_append(row, "; email: not sent (no mail module yet)");
+	if (!row->failed && rules_decision_has_step(&dec, "allegro"))
+		outcome_append(row, "; allegro: not uploaded (no Allegro module yet)");
 	pl_info("order '%s': %s %s (%s)", o->number, doc_kind_name(d.kind), d.number, row->outcome);
 out:
 	if (rc && row->outcome[0] == '\0') {
