@@ -25,7 +25,6 @@
 
 #include <cjson/cJSON.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -265,56 +264,23 @@ static int import_one(struct cli *cli, const char *path, struct import_totals *t
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int import_dir(struct cli *cli, const char *dir, struct import_totals *t)
 {
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
-	int rc = 0, worst = 0;
+	char **names, path[4096];
+	size_t n;
+	int rc, worst = 0;
 
-	if (!dp) {
-		fprintf(stderr, "packline: cannot open directory '%s': %s\n", dir, strerror(errno));
-		return -PL_EIO;
-	}
-	while ((de = readdir(dp))) {
-		size_t l = strlen(de->d_name);
-		char **nv;
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
-			continue;
-		nv = realloc(names, (n + 1) * sizeof(*names));
-		if (!nv) {
-			rc = -PL_ENOMEM;
-			break;
-		}
-		names = nv;
-		names[n] = malloc(strlen(dir) + l + 2);
-		if (!names[n]) {
-			rc = -PL_ENOMEM;
-			break;
-		}
-		sprintf(names[n], "%s/%s", dir, de->d_name);
-		n++;
-	}
-	closedir(dp);
-	/* a stable order, so that a re-run reports the same way */
-	if (names)
-		qsort(names, n, sizeof(*names), cmp_str);
+	rc = import_list_dir(dir, &names, &n);
 	for (size_t i = 0; i < n && !rc; i++) {
-		int r = import_one(cli, names[i], t);
+		int r;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		r = import_one(cli, path, t);
 		if (r == -PL_ESTORE) /* the store is failing: stop, do not go on half-blind */
 			rc = r;
 		else if (r && !worst)
 			worst = r;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	import_names_free(names, n);
 	if (!rc && n == 0)
 		fprintf(stderr, "packline: no *.json files in '%s'\n", dir);
 	return rc ? rc : worst;

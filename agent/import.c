@@ -2,8 +2,10 @@
 #include "agent/import.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "fiscal/order_json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,53 @@ void import_result_release(struct import_result *r)
 {
 	free(r->changed);
 	memset(r, 0, sizeof(*r));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int import_list_dir(const char *dir, char ***names, size_t *n)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t k = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!dp) {
+		pl_err("cannot open directory '%s': %s", dir, strerror(errno));
+		return -PL_EIO;
+	}
+	while ((de = readdir(dp))) {
+		size_t l = strlen(de->d_name);
+		char **nv;
+		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv || !(nv[k] = strdup(de->d_name))) {
+			import_names_free(nv ? nv : v, k);
+			closedir(dp);
+			return -PL_ENOMEM;
+		}
+		v = nv;
+		k++;
+	}
+	closedir(dp);
+	if (v)
+		qsort(v, k, sizeof(*v), cmp_str);
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+void import_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 static int read_all(const char *path, struct buf *b, struct diag *d)

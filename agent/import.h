@@ -25,6 +25,12 @@ struct import_result {
 };
 
 void import_result_release(struct import_result *r);
+/* The *.json file names (not paths) in `dir`, sorted so that runs report the
+ * same way; names starting with '.' are skipped (a file being written is
+ * dropped as .name.tmp and renamed in). Free with import_names_free().
+ * 0, -PL_EIO (logged) or -PL_ENOMEM. */
+int import_list_dir(const char *dir, char ***names, size_t *n);
+void import_names_free(char **names, size_t n);
 /* Import one file ("-" = stdin). 0; -PL_EINVAL bad content (every error in d,
  * nothing stored); -PL_EIO cannot read; -PL_ETOOBIG over IMPORT_FILE_MAX;
  * -PL_ESTORE the store failed (nothing stored; stop). */

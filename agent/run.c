@@ -6,7 +6,6 @@
 #include "base/err.h"
 #include "base/log.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,54 +22,12 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int ensure_dir(const char *path)
 {
 	if (mkdir(path, 0750) == 0 || errno == EEXIST)
 		return 0;
 	pl_err("cannot create '%s': %s", path, strerror(errno));
 	return -PL_EIO;
-}
-
-/* Sorted *.json names in dir (not paths). */
-static int list_inbox(const char *dir, char ***out, size_t *n)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	char **v = NULL;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (!dp) {
-		pl_err("cannot open inbox '%s': %s", dir, strerror(errno));
-		return -PL_EIO;
-	}
-	while ((de = readdir(dp))) {
-		size_t l = strlen(de->d_name);
-		char **nv;
-		/* a file still being written is dropped as .tmp and renamed */
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
-			continue;
-		nv = realloc(v, (k + 1) * sizeof(*v));
-		if (!nv || !(nv[k] = strdup(de->d_name))) {
-			free(nv ? nv : v);
-			closedir(dp);
-			return -PL_ENOMEM;
-		}
-		v = nv;
-		k++;
-	}
-	closedir(dp);
-	if (v)
-		qsort(v, k, sizeof(*v), cmp_str);
-	*out = v;
-	*n = k;
-	return 0;
 }
 
 static void write_errors(const char *path, const struct diag *d)
@@ -144,12 +101,10 @@ static int cycle(const struct process_env *env, const char *inbox, FILE *out,
 
 	process_report_init(&rep);
 	if (inbox && inbox[0]) {
-		rc = list_inbox(inbox, &names, &n);
+		rc = import_list_dir(inbox, &names, &n);
 		for (size_t i = 0; i < n && !rc && !stop_requested; i++)
 			rc = take_file(env, inbox, names[i], &rep, stats);
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+		import_names_free(names, n);
 	}
 	if (rep.n)
 		process_report_print(&rep, out);
