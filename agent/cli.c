@@ -701,7 +701,8 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	rc = open_env(cli, &env);
 	if (rc)
 		return exit_for(rc);
-	rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds, once, stdout, &stats);
+	rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds, cli->cfg->helper_idle_seconds,
+		      once, stdout, &stats);
 	return exit_for(rc);
 }
 

@@ -253,6 +253,23 @@ static int set_string(struct loader *L, char *dst, size_t size, const char *val,
 	return 0;
 }
 
+/* A whole number of seconds in [lo, hi]. */
+static int set_seconds(struct loader *L, int *dst, const char *val, const char *key, long lo,
+		       long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || *end || end == val || v < lo || v > hi)
+		err_at(L, L->lineno, value_col(L->raw, false),
+		       "%s '%s' is not a number of seconds from %ld to %ld", key, val, lo, hi);
+	else
+		*dst = (int)v;
+	return 0;
+}
+
 static int on_packline(struct loader *L, const char *key, const char *val)
 {
 	struct config *c = L->c;
@@ -265,18 +282,10 @@ static int on_packline(struct loader *L, const char *key, const char *val)
 		return set_string(L, c->documents_dir, sizeof(c->documents_dir), val, key);
 	if (strcmp(key, "inbox") == 0)
 		return set_string(L, c->inbox, sizeof(c->inbox), val, key);
-	if (strcmp(key, "poll_seconds") == 0) {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(val, &end, 10);
-		if (errno || *end || end == val || v < 1 || v > 3600)
-			err_at(L, L->lineno, value_col(L->raw, false),
-			       "poll_seconds '%s' is not a number of seconds from 1 to 3600", val);
-		else
-			c->poll_seconds = (int)v;
-		return 0;
-	}
+	if (strcmp(key, "poll_seconds") == 0)
+		return set_seconds(L, &c->poll_seconds, val, key, 1, 3600);
+	if (strcmp(key, "helper_idle_seconds") == 0)
+		return set_seconds(L, &c->helper_idle_seconds, val, key, 0, 3600);
 	if (strcmp(key, "log_level") == 0) {
 		if (pl_log_parse_level(val, &c->log_level) != 0)
 			err_at(L, L->lineno, value_col(L->raw, false),
@@ -533,6 +542,7 @@ int config_defaults(struct config **out)
 	snprintf(c->documents_dir, sizeof(c->documents_dir), "documents");
 	c->log_level = PL_LOG_WARN;
 	c->poll_seconds = 5;
+	c->helper_idle_seconds = 30;
 	for (int k = DOC_NONE + 1; k < DOC_KIND_COUNT; k++) {
 		enum numbering_reset reset = NUM_RESET_YEAR;
 		const char *p = config_default_pattern((enum doc_kind)k, &reset);
@@ -792,8 +802,9 @@ void config_dump(const struct config *c, FILE *out)
 	fprintf(out, "; effective configuration%s%s\n", c->path[0] ? " of " : "", c->path);
 	fprintf(out,
 		"[packline]\nstore = %s\nstation = %s\ndocuments_dir = %s\ninbox = %s\n"
-		"poll_seconds = %d\nlog_level = %s\n",
+		"poll_seconds = %d\nhelper_idle_seconds = %d\nlog_level = %s\n",
 		c->store, c->station, c->documents_dir, c->inbox, c->poll_seconds,
+		c->helper_idle_seconds,
 		c->log_level == PL_LOG_ERROR  ? "error"
 		: c->log_level == PL_LOG_WARN ? "warn"
 		: c->log_level == PL_LOG_INFO ? "info"

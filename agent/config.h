@@ -1,7 +1,8 @@
 /* agent/config.h - the station's configuration (an INI file, read with inih).
  *
  * Sections:
- *   [packline]            store, station, log_level, documents_dir, inbox, poll_seconds
+ *   [packline]            store, station, log_level, documents_dir, inbox, poll_seconds,
+ *                         helper_idle_seconds
  *   [numbering "KIND"]    pattern, reset                (fiscal/numbering.h)
  *   [rule "NAME"]         when, issue, backend, then    (fiscal/rules.h), in file order
  *   [template]            document.title, document.footer, email.subject ... (fiscal/template.h)
@@ -54,6 +55,9 @@ struct config {
 	char documents_dir[1024];
 	char inbox[1024]; /* file-drop directory watched by `packline run`; "" = none */
 	int poll_seconds; /* `packline run` cycle */
+	/* `packline run` stops its HTTP/CUPS helper processes (base/sidecar.h)
+	 * after this long without use: their memory goes back to the terminal */
+	int helper_idle_seconds;
 	enum pl_log_level log_level;
 	bool log_level_set;
 	struct numbering numbering[DOC_KIND_COUNT];

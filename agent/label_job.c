@@ -523,6 +523,15 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 		goto out_failed;
 	}
 	rc = print_submit(p, zpl, len, &pj);
+	if (rc == -PL_EUNKNOWN) {
+		/* the print sidecar died holding the job: it may exist; never print
+		 * again blindly - the next attempt settles it like a crash */
+		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
+		set_str(r, "message", res->message);
+		src = commit(st, id, JOB_UNKNOWN, r);
+		rc = src ? src : rc;
+		goto out_close;
+	}
 	if (rc) {
 		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
 		goto out_failed;

@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/sidecar.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -114,8 +115,8 @@ static int cycle(const struct process_env *env, const char *inbox, FILE *out,
 	return rc;
 }
 
-int run_loop(const struct process_env *env, const char *inbox, int poll_seconds, bool once,
-	     FILE *out, struct run_stats *stats)
+int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
+	     int helper_idle_seconds, bool once, FILE *out, struct run_stats *stats)
 {
 	struct sigaction sa;
 	int rc;
@@ -163,6 +164,8 @@ int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
 			break;
 		for (int i = 0; i < poll_seconds * 10 && !stop_requested; i++) {
 			struct timespec ts = {0, 100 * 1000 * 1000};
+			if (i % 10 == 0) /* once a second: an idle helper gives its memory back */
+				sidecar_idle(helper_idle_seconds * 1000);
 			nanosleep(&ts, NULL);
 		}
 	} while (!stop_requested);

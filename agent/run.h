@@ -26,9 +26,11 @@ struct run_stats {
 };
 
 /* Run cycles until a stop signal (or one cycle when `once`). Prints the
- * result table of each cycle that did something to `out`. Returns 0, or
- * -PL_ESTORE / -PL_EIO (inbox unusable) / -PL_ENOMEM. */
-int run_loop(const struct process_env *env, const char *inbox, int poll_seconds, bool once,
-	     FILE *out, struct run_stats *stats);
+ * result table of each cycle that did something to `out`. Between cycles,
+ * helper processes unused for helper_idle_seconds are stopped
+ * (base/sidecar.h). Returns 0, or -PL_ESTORE / -PL_EIO (inbox unusable) /
+ * -PL_ENOMEM. */
+int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
+	     int helper_idle_seconds, bool once, FILE *out, struct run_stats *stats);
 
 #endif

@@ -87,6 +87,10 @@ set(PL_DEB_SONAMES
   # a PL_SANITIZE build (CI's test build packages too)
   "libasan.so.8=libasan8"
   "libubsan.so.1=libubsan1")
+# Libraries packline opens with dlopen on first use (base/lazylib.h): no
+# NEEDED entry names them, so they are listed here. They stay Depends, not
+# Recommends: HTTP connectors and CUPS labels are ordinary configurations.
+set(PL_DEB_DLOPEN "libcurl4 (>= 7.62.0)" "libcups2 (>= 2.3.0)")
 file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/CPackDebDepends.cmake CONTENT "
 set(pl_bin \"$<TARGET_FILE:packline>\")
 set(pl_map \"${PL_DEB_SONAMES}\")
@@ -112,6 +116,7 @@ foreach(line IN LISTS pl_needed)
   endif()
   list(APPEND pl_deps \"\${dep}\")
 endforeach()
+list(APPEND pl_deps \"${PL_DEB_DLOPEN}\")
 list(REMOVE_DUPLICATES pl_deps)
 list(JOIN pl_deps \", \" CPACK_DEBIAN_PACKAGE_DEPENDS)
 ")

@@ -1,7 +1,9 @@
 /* connectors/http.h - a small libcurl wrapper for the service connectors.
  *
- * One struct http per service: it holds an easy handle (connections are
- * reused between calls), the base URL, fixed headers and the limits. Every
+ * One struct http per service: the base URL, fixed headers and the limits.
+ * The requests themselves run in the HTTP sidecar (base/sidecar.h): a child
+ * process that holds libcurl and reuses connections between calls, so that
+ * the agent never maps libcurl and OpenSSL itself. Every
  * response body has a hard cap (house style §10): a bigger body fails the call
  * with -PL_ETOOBIG instead of growing without bound.
  *
@@ -19,7 +21,8 @@
  *   -PL_EUNKNOWN   the request may have reached the server but no full
  *                  response came back (timeout or connection lost after the
  *                  request was sent) - look before you create again;
- *   -PL_ETOOBIG    the response body passed resp_max;
+ *   -PL_ETOOBIG    the response body passed resp_max (at most 64 MiB), or
+ *                  the request body is over 64 MiB;
  *   -PL_EINVAL / -PL_ENOMEM as usual.
  *
  * Ownership: http_init()/http_release() for the embedded struct http;
@@ -37,7 +40,6 @@
 #define HTTP_ERR_LEN     256
 
 struct http {
-	void *curl;       /* CURL *, owned */
 	char base[512];   /* "https://api-shipx-pl.easypack24.net" (no trailing '/') */
 	char cainfo[512]; /* CA bundle for tests; "" = system store */
 	char *headers[HTTP_MAX_HEADERS]; /* "Authorization: Bearer ..." (owned copies) */
@@ -70,6 +72,10 @@ void http_resp_release(struct http_resp *r);
  * body is not NULL. `resp` is reset first. See the outcome classes above. */
 int http_request(struct http *h, const char *method, const char *path, const char *content_type,
 		 const void *body, size_t body_len, struct http_resp *resp);
+
+/* The HTTP sidecar: stop it now / whether it runs (tests, status). */
+void http_stop_helper(void);
+int http_helper_running(void);
 
 /* Percent-encode `s` for a query value into out[cap]; 0 or -PL_ETOOBIG. */
 int http_query_escape(const char *s, char *out, size_t cap);

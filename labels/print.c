@@ -21,7 +21,7 @@ static const char *const state_names[PRINT_STATE_COUNT] = {
 };
 
 static const struct print_ops *const backends[PRINT_TYPE_COUNT] = {
-    [PRINT_CUPS] = &print_cups_ops,
+    [PRINT_CUPS] = &print_sidecar_ops,
     [PRINT_TCP] = &print_tcp_ops,
     [PRINT_USB] = &print_usb_ops_libusb,
     [PRINT_FILE] = &print_file_ops,

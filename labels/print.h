@@ -98,7 +98,14 @@ struct printer {
 	struct print_cfg cfg;
 };
 
+/* CUPS in this process (loads libcups here: tests and the print sidecar). */
 extern const struct print_ops print_cups_ops;
+/* CUPS run in the print sidecar (labels/print_sidecar.c): what print_open()
+ * uses for "cups", so that the agent never loads libcups itself. */
+extern const struct print_ops print_sidecar_ops;
+/* Stop the print sidecar now / whether it runs (tests, status). */
+void print_sidecar_stop(void);
+int print_sidecar_running(void);
 extern const struct print_ops print_tcp_ops;
 extern const struct print_ops print_usb_ops_libusb;
 extern const struct print_ops print_file_ops;

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "labels/cups_lazy.h"
 #include "labels/print.h"
 
 #include <cups/cups.h>
@@ -241,8 +242,13 @@ static int cups_check_queue(struct cups_printer *c, char *msg, size_t msg_len)
 static int cups_open(struct printer **out, const struct print_cfg *cfg, char *msg, size_t msg_len)
 {
 	struct cups_printer *c;
+	const char *why;
 	int rc;
 
+	if (cups_lazy_load(&why)) {
+		print_msgf(msg, msg_len, "cups printer: %s", why);
+		return -PL_ENOTSUP;
+	}
 	if (!cfg->cups_queue[0] || strpbrk(cfg->cups_queue, "/#? \t")) {
 		print_msgf(msg, msg_len, "cups printer: a queue name is needed ([cups] queue)");
 		return -PL_ECONFIG;

@@ -3,7 +3,9 @@
  * usage: label_print [--timeout MS] [--wait MS] cups SERVER QUEUE FILE
  *        label_print [--timeout MS] tcp HOST PORT FILE
  *        label_print file PATH FILE
- * Prints one line "rc=NAME id=JOB state=STATE msg=TEXT" and exits 0 when the job completed,
+ * Prints one line "rc=NAME id=JOB state=STATE msg=TEXT here_libcups=yes|no" and exits 0 when
+ * the job completed (here_libcups: whether this process mapped libcups - it must not, the
+ * print sidecar does that),
  * 1 when it failed (the line says how), 2 on usage errors.
  */
 #include "base/buf.h"
@@ -14,6 +16,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Does this process map a library whose path contains `name`? */
+static int maps_lib(const char *name)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) != NULL;
+	fclose(f);
+	return found;
+}
 
 static int read_file(const char *path, struct buf *b)
 {
@@ -107,8 +124,9 @@ int main(int argc, char **argv)
 		rc = print_job_run(p, data.data, data.len, &job);
 	else
 		snprintf(job.msg, sizeof(job.msg), "%s", msg);
-	printf("rc=%s id=%s cups_id=%d state=%s msg=%s\n", rc ? pl_errname(rc) : "OK",
-	       job.id[0] ? job.id : "-", job.cups_id, print_state_name(job.state), job.msg);
+	printf("rc=%s id=%s cups_id=%d state=%s msg=%s here_libcups=%s\n",
+	       rc ? pl_errname(rc) : "OK", job.id[0] ? job.id : "-", job.cups_id,
+	       print_state_name(job.state), job.msg, maps_lib("libcups") ? "yes" : "no");
 	print_close(p);
 	buf_release(&data);
 	return rc ? 1 : 0;

@@ -47,6 +47,8 @@ printf '\r\n^XZ\r\n' >>"$D/label.zpl"
 line=$("$TOOL" --wait 10000 cups "$SRV" zebra "$D/label.zpl")
 rc=$?
 check '[ $rc -eq 0 ]' "print to zebra: rc $rc: $line"
+# libcups ran in the print sidecar, never in the printing process itself
+check '[[ "$line" == *"here_libcups=no"* ]]' "libcups was loaded by the agent's own process: $line"
 check '[[ "$line" == *"state=completed"* ]]' "zebra job not completed: $line"
 check 'cmp -s "$D/label.zpl" "$OUT/zebra.zpl"' "captured bytes differ from the label"
 id=$(sed -n 's/.*cups_id=\([0-9]*\).*/\1/p' <<<"$line")

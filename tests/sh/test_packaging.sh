@@ -48,6 +48,15 @@ check "dpkg-shlibdeps ran" test -n "$shl"
 for p in $(tr ',|' '\n\n' <<<"$shl" | sed 's/(.*//; s/ //g' | grep -v '^$' | sort -u); do
 	check "Depends lists $p (dpkg-shlibdeps)" grep -qE "(^|, )$p( |,|$)" <<<"$depends"
 done
+# libcurl and libcups are opened on first use, in a sidecar process
+# (base/lazylib.h): never NEEDED, so the idle agent does not map them; but the
+# package still depends on them
+needed=$(readelf -dW "$tmp/root/usr/bin/packline" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+for so in libcurl libcups; do
+	check "$so is not NEEDED (loaded on first use)" bash -c "! grep -q '^$so' <<<'$needed'"
+done
+check "Depends lists libcurl4 (dlopen)" grep -qE '(^|, )libcurl4 ' <<<"$depends"
+check "Depends lists libcups2 (dlopen)" grep -qE '(^|, )libcups2 ' <<<"$depends"
 
 # --- files, owners, modes
 for f in usr/bin/packline etc/packline/packline.ini lib/systemd/system/packline.service \

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,41 @@ static void test_lookup_paging(void)
 	shipx_release(&s);
 }
 
+/* Does this process map a library whose path contains `name`? */
+static bool maps_lib(const char *name)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The requests above ran in the HTTP sidecar: this process never mapped
+ * libcurl or OpenSSL (the idle-memory budget, base/sidecar.h). A stopped
+ * sidecar is started again by the next request. */
+static void test_sidecar(void)
+{
+	cJSON *j;
+
+	CHECK(http_helper_running());
+	CHECK(!maps_lib("libcurl"));
+	CHECK(!maps_lib("libssl"));
+	CHECK(!maps_lib("libcrypto"));
+	http_stop_helper();
+	CHECK(!http_helper_running());
+	j = fake_call("GET", "/__fake/stats", NULL);
+	CHECK(j != NULL);
+	cJSON_Delete(j);
+	CHECK(http_helper_running());
+	CHECK(!maps_lib("libcurl"));
+}
+
 int main(void)
 {
 	if (fake_start()) {
@@ -386,6 +422,7 @@ int main(void)
 	test_errors();
 	test_timeout_no_second_shipment();
 	test_lookup_paging();
+	test_sidecar();
 	fake_stop();
 	return check_done("test_shipx");
 }
