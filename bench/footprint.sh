@@ -18,9 +18,9 @@
 #     figure includes qemu itself; a trivial static aarch64 program gives the
 #     emulator's own share, which is subtracted);
 #   * start-up time on the host (hyperfine when installed, else a timed loop).
-# The agent's long-running mode does not exist yet: "idle" is the peak RSS of
-# a start-up that loads the configuration and exits, a floor for the idle
-# daemon. Timings vary with the machine; nothing here is asserted in tests.
+# "idle" is measured twice: the peak RSS of a start-up that loads the
+# configuration and exits, and the VmRSS of a running `packline run` before
+# and after it packed the sample orders (section 3b). Timings vary with the machine; nothing here is asserted in tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -151,6 +151,61 @@ printf '  qemu-aarch64 -O2: version %5d   config check %5d   orders import %5d  
 	"$q1" "$q2" "$q3" "$q4"
 printf '  minus qemu alone (%d): version %5d   config check %5d %s   orders import %5d   process %5d\n' \
 	"$base" $((q1 - base)) $((q2 - base)) "$(verdict $((q2 - base)) $budget_rss)" $((q3 - base)) $((q4 - base))
+
+# --- 3b. the agent running (host): idle, packing, helpers --------------------
+# `packline run` with the demo set-up (simulated POSNET printer over TCP) and
+# labels through a private cupsd when it is installed (else to a file):
+# VmRSS once started and idle; after the sample orders went through the inbox
+# (VmHWM = the peak while packing) with the CUPS helper still up; and again
+# once helper_idle_seconds passed and the helper was stopped.
+rss_of() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null || echo 0; }
+agent_run() {
+	local b=$host/O2/agent/packline d=$work/run port sim cpid="" printer=file rpid n kids k
+	mkdir -p "$d/inbox"
+	"$b" sim posnet --tcp 127.0.0.1:0 --port-file "$d/printer.port" --state "$d/printer.state" \
+		--paper "$d/paper.txt" >"$d/sim.log" 2>&1 &
+	sim=$!
+	for _ in $(seq 100); do [ -s "$d/printer.port" ] && break; sleep 0.05; done
+	if command -v cupsd >/dev/null && command -v lpadmin >/dev/null; then
+		cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		chmod 755 "$work" "$d"
+		if CUPS_OWNER_PID=$$ bash "$root/tests/sh/cups_private.sh" start "$d/cups" "$cport" >/dev/null 2>&1 &&
+			bash "$root/tests/sh/cups_private.sh" queue "$d/cups" "$cport" zebra "capture:$d/cups/out/z.zpl" >/dev/null 2>&1; then
+			printer=cups cpid=1
+		fi
+	fi
+	{
+		cat "$cfgfile"
+		printf '\n[packline]\nstore = sqlite:%s/packline.db\ndocuments_dir = %s/docs\ninbox = %s/inbox\n' "$d" "$d" "$d"
+		printf 'poll_seconds = 1\nhelper_idle_seconds = 3\n'
+		printf '\n[printer "fiscal"]\ntransport = tcp:127.0.0.1:%s\n' "$(cat "$d/printer.port")"
+		printf '\n[label]\ntemplate = %s/examples/labels/packing.zpl.tmpl\nprinter = %s\nfile = %s/labels.zpl\n' "$root" "$printer" "$d"
+		[ $printer = cups ] && printf '\n[cups]\nserver = 127.0.0.1:%s\nqueue = zebra\n' "$cport"
+	} >"$d/packline.ini"
+	"$b" --config "$d/packline.ini" run >"$d/run.log" 2>&1 &
+	rpid=$!
+	sleep 2
+	printf '  packline run, idle at start:          VmRSS %5d KiB  %s\n' "$(rss_of $rpid VmRSS)" \
+		"$(verdict "$(rss_of $rpid VmRSS)" $budget_rss)"
+	n=$(ls "$root"/examples/orders/*.json | wc -l)
+	for f in "$root"/examples/orders/*.json; do cp "$f" "$d/inbox/.$(basename "$f").tmp" && mv "$d/inbox/.$(basename "$f").tmp" "$d/inbox/$(basename "$f")"; done
+	for _ in $(seq 300); do [ "$(ls "$d/inbox/done" 2>/dev/null | wc -l)" -ge "$n" ] && break; sleep 0.1; done
+	sleep 0.5
+	kids=0
+	for k in $(pgrep -P $rpid); do kids=$((kids + $(rss_of "$k" VmRSS))); done
+	printf '  after %d order files (labels: %s):  VmRSS %5d KiB, peak while packing (VmHWM) %d KiB; helper processes %d KiB\n' \
+		"$n" "$printer" "$(rss_of $rpid VmRSS)" "$(rss_of $rpid VmHWM)" "$kids"
+	sleep 4.5
+	printf '  idle again (helpers stopped: %s):    VmRSS %5d KiB  %s\n' \
+		"$([ -z "$(pgrep -P $rpid)" ] && echo yes || echo NO)" "$(rss_of $rpid VmRSS)" \
+		"$(verdict "$(rss_of $rpid VmRSS)" $budget_rss)"
+	kill $rpid $sim 2>/dev/null
+	wait $rpid $sim 2>/dev/null || true
+	[ -n "$cpid" ] && bash "$root/tests/sh/cups_private.sh" stop "$d/cups" >/dev/null 2>&1
+	grep -c '^\^XA' "$d/labels.zpl" "$d/cups/out/z.zpl" 2>/dev/null | sed 's/^/  labels printed: /' || true
+}
+say "== the agent running on the host (idle budget $budget_rss KiB)"
+agent_run
 
 # --- 4. start-up time on the host --------------------------------------
 say "== start-up to ready on the host (budget $budget_start_ms ms)"
