@@ -90,6 +90,14 @@ for v in O2 static; do
 		printf '  %-22s %-16s Debian 12: %-18s RPi OS Lite: %s\n' "$so" "${p:-?}" "$deb" "$rpi"
 	done
 done
+# opened with dlopen on first use, in a helper process (base/lazylib.h): not NEEDED
+say "== opened on first use (HTTP connectors, CUPS labels), in the helper processes"
+for so in libcurl.so.4 libcups.so.2; do
+	p=$(pkg_of "$so")
+	case "$stock" in *" $p "*) deb=yes ;; *) deb=no ;; esac
+	case "$rpios_lite" in *" $p "*) rpi=yes ;; *) rpi=no ;; esac
+	printf '  %-22s %-16s Debian 12: %-18s RPi OS Lite: %s\n' "$so" "${p:-?}" "$deb" "$rpi"
+done
 # the bundle: every .so in the closure except glibc's, found in the sysroot
 libdirs=("$sysroot/usr/lib/aarch64-linux-gnu" "$sysroot/lib/aarch64-linux-gnu")
 declare -A seen=()
@@ -118,6 +126,22 @@ for v in O2 static; do
 		if [ "${seen[$so]}" != missing ]; then total=$((total + $(stat -c %s "${seen[$so]}"))); fi
 	done
 	say "== $v: a vendor image without a package manager needs ${#seen[@]} more libraries, $(kb $total) KiB (unstripped .so from the sysroot)"
+	# ... and for HTTP and CUPS, what libcurl and libcups bring on top
+	n0=${#seen[@]}
+	for so in libcurl.so.4 libcups.so.2; do
+		for d in "${libdirs[@]}"; do
+			if [ -e "$d/$so" ] && [ -z "${seen[$so]:-}" ]; then
+				seen[$so]=$(readlink -f "$d/$so")
+				closure "${seen[$so]}"
+				break
+			fi
+		done
+	done
+	extra=0
+	for so in "${!seen[@]}"; do
+		if [ "${seen[$so]}" != missing ]; then extra=$((extra + $(stat -c %s "${seen[$so]}"))); fi
+	done
+	say "   plus $((${#seen[@]} - n0)) libraries, $(kb $((extra - total))) KiB, for HTTP connectors and CUPS labels (libcurl, libcups and their closure)"
 done
 
 # --- 3. memory ------------------------------------------------------------
@@ -201,8 +225,12 @@ agent_run() {
 		"$(verdict "$(rss_of $rpid VmRSS)" $budget_rss)"
 	kill $rpid $sim 2>/dev/null
 	wait $rpid $sim 2>/dev/null || true
-	[ -n "$cpid" ] && bash "$root/tests/sh/cups_private.sh" stop "$d/cups" >/dev/null 2>&1
-	grep -c '^\^XA' "$d/labels.zpl" "$d/cups/out/z.zpl" 2>/dev/null | sed 's/^/  labels printed: /' || true
+	if [ -n "$cpid" ]; then
+		printf '  labels printed through cupsd: %s\n' "$(lpstat -h "127.0.0.1:$cport" -W completed -o zebra 2>/dev/null | wc -l)"
+		bash "$root/tests/sh/cups_private.sh" stop "$d/cups" >/dev/null 2>&1
+	else
+		printf '  labels printed to a file: %s\n' "$(grep -c '^\^XA' "$d/labels.zpl" 2>/dev/null || echo 0)"
+	fi
 }
 say "== the agent running on the host (idle budget $budget_rss KiB)"
 agent_run
