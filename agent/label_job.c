@@ -546,8 +546,9 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 		goto out_close;
 	rc = print_wait(p, &pj, ls->print.cups_wait_ms);
 	set_str(r, "print_state", print_state_name(pj.state));
-	if (rc == -PL_ETIMEDOUT) {
-		/* still in the printer's hands: may yet print; the next attempt asks */
+	if (rc == -PL_ETIMEDOUT || rc == -PL_EUNKNOWN) {
+		/* still in the printer's hands (or the print helper died following it): may
+		 * yet print; the next attempt asks CUPS about the journalled job id */
 		res_msg(res, "%s", pj.msg);
 		set_str(r, "message", res->message);
 		src = commit(st, id, JOB_UNKNOWN, r);

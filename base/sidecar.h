@@ -48,7 +48,7 @@ struct sidecar {
 	sidecar_serve_fn serve; /* runs in the child */
 	size_t req_max;         /* cap on a request's payload */
 	size_t reply_max;       /* cap on a reply's payload */
-	/* private (gen may be read); zero-initialised */
+	/* private (gen and pid may be read); zero-initialised */
 	unsigned gen;         /* +1 at each start: objects of an older child are gone */
 	pid_t pid;            /* 0 = not running */
 	int fd;               /* our end of the socketpair */

@@ -252,7 +252,7 @@ void print_sidecar_stop(void)
 	sidecar_stop(&ps_sidecar);
 }
 
-int print_sidecar_running(void)
+long print_sidecar_pid(void)
 {
-	return sidecar_running(&ps_sidecar);
+	return sidecar_running(&ps_sidecar) ? (long)ps_sidecar.pid : 0;
 }

@@ -15,6 +15,7 @@
 #include "base/diag.h"
 #include "base/err.h"
 #include "connectors/http.h"
+#include "labels/print.h"
 #include "tests/unit/check.h"
 
 #include <cjson/cJSON.h>
@@ -506,7 +507,9 @@ static void test_cups(struct store *st)
 	    sh("bash %s/tests/sh/cups_private.sh queue %s %d zebra capture:%s", src, cupsdir, port,
 	       cap) != 0 ||
 	    sh("bash %s/tests/sh/cups_private.sh queue %s %d stopper fail:/x stop-printer", src,
-	       cupsdir, port) != 0) {
+	       cupsdir, port) != 0 ||
+	    sh("bash %s/tests/sh/cups_private.sh queue %s %d slow 'slow:%s/out/slow.zpl?3'", src,
+	       cupsdir, port, cupsdir) != 0) {
 		CHECK(!"private cupsd did not start");
 		sh("bash %s/tests/sh/cups_private.sh stop %s", src, cupsdir);
 		return;
@@ -530,6 +533,48 @@ static void test_cups(struct store *st)
 	CHECK(bytes && flen == jlen && memcmp(file, bytes, jlen) == 0);
 	free(file);
 	free(bytes);
+
+	/* The print helper dies while it follows an accepted job: the job is journalled
+	 * as unknown with its CUPS id - not failed, which would let a reprint double it -
+	 * and the next attempt asks CUPS, finds it completed and prints nothing. */
+	{
+		long helper = print_sidecar_pid();
+		char slow[400];
+		pid_t killer;
+
+		CHECK(helper > 0); /* the print above ran in it, and it is kept while busy */
+		snprintf(slow, sizeof(slow), "%s/out/slow.zpl", cupsdir);
+		snprintf(ls.print.cups_queue, sizeof(ls.print.cups_queue), "slow");
+		order_fixture(st, &o, "0402");
+		killer = fork();
+		if (killer == 0) {
+			struct timespec ts = {1, 0};
+			nanosleep(&ts, NULL);
+			kill((pid_t)helper, SIGKILL);
+			_exit(0);
+		}
+		CHECK_INT(label_print(st, &ls, NULL, &o, &res), -PL_EUNKNOWN);
+		waitpid(killer, NULL, 0);
+		CHECK(strstr(res.message, "may or may not print") != NULL);
+		r = job_result(st, &o, &state);
+		CHECK_INT(state, JOB_UNKNOWN);
+		CHECK(cJSON_GetObjectItem(r, "cups_id") &&
+		      cJSON_GetObjectItem(r, "cups_id")->valuedouble > 0);
+		cJSON_Delete(r);
+		CHECK(print_sidecar_pid() != helper);
+		for (int i = 0; i < 400 && access(slow, F_OK) != 0; i++) {
+			struct timespec ts = {0, 20 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		CHECK_OK(label_print(st, &ls, NULL, &o, &res));
+		CHECK(strstr(res.message, "printed earlier") != NULL);
+		r = job_result(st, &o, &state);
+		CHECK_INT(state, JOB_DONE);
+		cJSON_Delete(r);
+		CHECK_OK(sh("test \"$(lpstat -h 127.0.0.1:%d -W all -o slow | wc -l)\" = 1", port));
+		order_release(&o);
+		snprintf(ls.print.cups_queue, sizeof(ls.print.cups_queue), "zebra");
+	}
 
 	/* a stopped printer: a clear error; the label stays for a reprint */
 	snprintf(ls.print.cups_queue, sizeof(ls.print.cups_queue), "stopper");
