@@ -515,6 +515,14 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "print_job");
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "cups_id");
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "print_state");
+	/* a name unique to this attempt: if we stop before CUPS's job id is
+	 * journalled, the next attempt finds the job by it (settle_cups) */
+	{
+		int try = (int)get_num(r, "print_try") + 1;
+		snprintf(pj.name, sizeof(pj.name), "packline label %" PRId64 "/%d", id, try);
+		set_num(r, "print_try", try);
+		set_str(r, "print_name", pj.name);
+	}
 	if ((rc = commit(st, id, cur, r)))
 		return rc; /* intent before the first byte goes to the printer */
 	rc = print_open(&p, &ls->print, msg, sizeof(msg));
@@ -606,10 +614,34 @@ static int settle_cups(struct store *st, const struct label_setup *ls, int64_t i
 
 	memset(&pj, 0, sizeof(pj));
 	pj.cups_id = (int)get_num(r, "cups_id");
-	if (pj.cups_id <= 0 || ls->print.type != PRINT_CUPS)
+	if (ls->print.type != PRINT_CUPS)
 		return 0;
+	if (pj.cups_id <= 0 && !get_str(r, "print_name"))
+		return 0; /* the attempt never reached the printer */
 	if (print_open(&p, &ls->print, msg, sizeof(msg)))
 		return 0;
+	if (pj.cups_id <= 0) {
+		/* stopped between Create-Job and journalling its id: look the job up
+		 * by the attempt's name; print again only when CUPS has none */
+		snprintf(pj.name, sizeof(pj.name), "%s", get_str(r, "print_name"));
+		rc = print_find(p, &pj);
+		if (rc == -PL_ENOTFOUND) {
+			print_close(p);
+			return 0;
+		}
+		if (rc) {
+			print_close(p);
+			res_msg(res, "cannot ask CUPS about the interrupted label: %s",
+				pj.msg[0] ? pj.msg : pl_strerror(rc));
+			return rc;
+		}
+		set_num(r, "cups_id", pj.cups_id);
+		set_str(r, "print_job", pj.id);
+		if ((rc = commit(st, id, JOB_UNKNOWN, r))) {
+			print_close(p);
+			return rc;
+		}
+	}
 	rc = print_wait(p, &pj, 1000);
 	print_close(p);
 	if (rc == 0) {

@@ -48,6 +48,10 @@
 	X(ipp_attribute_t *, ippFindAttribute, (ipp_t * ipp, const char *name, ipp_tag_t vt),      \
 	  (ipp, name, vt))                                                                         \
 	X(int, ippGetBoolean, (ipp_attribute_t * a, int e), (a, e))                                \
+	X(ipp_attribute_t *, ippFirstAttribute, (ipp_t * ipp), (ipp))                              \
+	X(ipp_attribute_t *, ippNextAttribute, (ipp_t * ipp), (ipp))                               \
+	X(const char *, ippGetName, (ipp_attribute_t * a), (a))                                    \
+	X(ipp_tag_t, ippGetGroupTag, (ipp_attribute_t * a), (a))                                   \
 	X(int, ippGetCount, (ipp_attribute_t * a), (a))                                            \
 	X(int, ippGetInteger, (ipp_attribute_t * a, int e), (a, e))                                \
 	X(ipp_op_t, ippGetOperation, (ipp_t * ipp), (ipp))                                         \

@@ -67,6 +67,10 @@ enum print_state {
 };
 
 struct print_job {
+	/* In: a name unique to this attempt, given to the job where the printer side
+	 * keeps names (CUPS job-name), so that print_find() can tell whether an
+	 * interrupted submit was accepted; "" = "packline label". Kept by submit. */
+	char name[64];
 	char id[320]; /* "cups:zebra-17", "tcp:10.0.0.7:9100", "file:/x@1234" */
 	int cups_id;  /* CUPS job id, 0 for other backends */
 	enum print_state state;
@@ -91,6 +95,10 @@ struct print_ops {
 	 * (held on a stopped queue) is cancelled, so that the journal's reprint is
 	 * the only way the label gets printed. */
 	int (*wait)(struct printer *p, struct print_job *job, int timeout_ms);
+	/* Optional. The newest job named job->name on the printer side: 0 with
+	 * job (id, cups_id, state) filled, -PL_ENOTFOUND when there is none, or an
+	 * error when the printer side cannot be asked. */
+	int (*find)(struct printer *p, struct print_job *job);
 };
 
 struct printer {
@@ -140,6 +148,12 @@ static inline int print_wait(struct printer *p, struct print_job *job, int timeo
 	return p->ops->wait(p, job, timeout_ms);
 }
 
+/* Look for the job named job->name (see print_ops.find); -PL_ENOTSUP for
+ * backends that keep no names (tcp, usb, file: their submit is complete). */
+static inline int print_find(struct printer *p, struct print_job *job)
+{
+	return p->ops->find ? p->ops->find(p, job) : -PL_ENOTSUP;
+}
 /* snprintf for messages and ids: truncation is accepted (a long host name
  * shortens the message, nothing more). A function, not a macro, so the
  * compiler's truncation warnings stay on for real buffers elsewhere. */

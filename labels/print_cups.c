@@ -284,7 +284,8 @@ static void cups_close(struct printer *p)
 }
 
 /* Create-Job on our queue; the job id, or 0 with *st and msg set. */
-static int cups_create_job(struct cups_printer *c, char *msg, size_t msg_len, ipp_status_t *st)
+static int cups_create_job(struct cups_printer *c, const char *name, char *msg, size_t msg_len,
+			   ipp_status_t *st)
 {
 	ipp_attribute_t *a;
 	ipp_t *req, *resp;
@@ -297,7 +298,8 @@ static int cups_create_job(struct cups_printer *c, char *msg, size_t msg_len, ip
 	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, c->uri);
 	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
 		     cupsUser());
-	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL, "packline label");
+	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL,
+		     name[0] ? name : "packline label");
 	resp = cups_do(c, req, "/", msg, msg_len);
 	*st = cupsLastError();
 	if (resp && *st <= IPP_STATUS_OK_CONFLICTING &&
@@ -318,14 +320,18 @@ static int cups_submit(struct printer *p, const void *data, size_t len, struct p
 	ipp_status_t st;
 	int id, rc;
 
+	char name[sizeof(job->name)];
+
+	memcpy(name, job->name, sizeof(name));
 	memset(job, 0, sizeof(*job));
+	memcpy(job->name, name, sizeof(name));
 	rc = cups_check_queue(c, job->msg, sizeof(job->msg));
 	if (rc)
 		return rc;
 	/* Create-Job by hand rather than cupsCreateJob(): that one first looks the
 	 * queue up with cupsGetNamedDest() on the process-wide default server
 	 * (cupsServer()), not on our connection, and says "does not exist". */
-	id = cups_create_job(c, job->msg, sizeof(job->msg), &st);
+	id = cups_create_job(c, job->name, job->msg, sizeof(job->msg), &st);
 	if (id <= 0) {
 		if (cups_transport_error(st))
 			cups_disconnect(c);
@@ -399,6 +405,72 @@ static int cups_job_get(struct cups_printer *c, int id, struct cups_job_info *ji
 	if ((a = ippFindAttribute(resp, "job-printer-state-message", IPP_TAG_TEXT)))
 		print_msgf(ji->pmsg, sizeof(ji->pmsg), "%s", ippGetString(a, 0, NULL));
 	ippDelete(resp);
+	return 0;
+}
+
+/* Get-Jobs (all, completed too) on our queue: the newest job named job->name.
+ * The jobs come as groups of job attributes; we ask for three of them. */
+static int cups_find(struct printer *p, struct print_job *job)
+{
+	static const char *const want[] = {"job-id", "job-name", "job-state"};
+	struct cups_printer *c = (struct cups_printer *)p;
+	int best_id = 0, best_state = 0, id = 0, state = 0;
+	const char *name = NULL;
+	ipp_attribute_t *a;
+	ipp_t *req, *resp;
+
+	if (!job->name[0])
+		return -PL_EINVAL;
+	req = ippNewRequest(IPP_OP_GET_JOBS);
+	if (!req)
+		return -PL_ENOMEM;
+	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, c->uri);
+	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", NULL,
+		     cupsUser());
+	ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", NULL, "all");
+	ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+		      (int)(sizeof(want) / sizeof(want[0])), NULL, want);
+	resp = cups_do(c, req, "/", job->msg, sizeof(job->msg));
+	if (!resp)
+		return -PL_EIO;
+	if (cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
+		print_msgf(job->msg, sizeof(job->msg), "CUPS queue '%s': listing jobs: %s",
+			   p->cfg.cups_queue, cupsLastErrorString());
+		ippDelete(resp);
+		return cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND ? -PL_ENOTFOUND : -PL_EDEVICE;
+	}
+	/* one pass; a job ends at a separator (no name) or a group change, and at the end */
+	for (a = ippFirstAttribute(resp);; a = ippNextAttribute(resp)) {
+		const char *an = a ? ippGetName(a) : NULL;
+		if (!a || !an || ippGetGroupTag(a) != IPP_TAG_JOB) {
+			if (id > best_id && name && strcmp(name, job->name) == 0) {
+				best_id = id;
+				best_state = state;
+			}
+			id = state = 0;
+			name = NULL;
+			if (!a)
+				break;
+			continue;
+		}
+		if (strcmp(an, "job-id") == 0)
+			id = ippGetInteger(a, 0);
+		else if (strcmp(an, "job-state") == 0)
+			state = ippGetInteger(a, 0);
+		else if (strcmp(an, "job-name") == 0)
+			name = ippGetString(a, 0, NULL);
+	}
+	ippDelete(resp);
+	if (!best_id)
+		return -PL_ENOTFOUND;
+	job->cups_id = best_id;
+	print_msgf(job->id, sizeof(job->id), "cups:%s-%d", p->cfg.cups_queue, best_id);
+	job->state = best_state == IPP_JSTATE_COMPLETED    ? PRINT_COMPLETED
+		     : best_state == IPP_JSTATE_ABORTED    ? PRINT_ABORTED
+		     : best_state == IPP_JSTATE_CANCELED   ? PRINT_CANCELLED
+		     : best_state == IPP_JSTATE_PROCESSING ? PRINT_PROCESSING
+							   : PRINT_PENDING;
+	job->msg[0] = '\0';
 	return 0;
 }
 
@@ -491,4 +563,5 @@ const struct print_ops print_cups_ops = {
     .close = cups_close,
     .submit = cups_submit,
     .wait = cups_wait,
+    .find = cups_find,
 };

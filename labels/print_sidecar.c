@@ -3,7 +3,7 @@
  * libcups brings Kerberos, GnuTLS and Avahi with it (~5 MB resident once
  * loaded) and cannot be unloaded cleanly, so the agent does not load it: it
  * opens a "cups" printer through these ops, which run print_cups_ops in the
- * print sidecar (base/sidecar.h) and forward open/submit/wait/close. The
+ * print sidecar (base/sidecar.h) and forward open/submit/wait/find/close. The
  * printer object lives in the child; here we keep its handle and the
  * sidecar generation it belongs to. The sidecar stays up while a printer is
  * open (a hold) and is stopped by sidecar_idle() once the agent is idle.
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PS_OPEN = 1, PS_SUBMIT, PS_WAIT, PS_CLOSE };
+enum { PS_OPEN = 1, PS_SUBMIT, PS_WAIT, PS_CLOSE, PS_FIND };
 
 #define PS_MAX_PRINTERS 8
 #define PS_DATA_MAX     (8u * 1024 * 1024) /* a label job: LABEL_ZPL_MAX is far below */
@@ -90,12 +90,14 @@ static int ps_serve(uint32_t op, const void *req, size_t len, struct buf *reply)
 	out = *jr;
 	switch (op) {
 	case PS_SUBMIT:
-		memset(&out.job, 0, sizeof(out.job));
 		rc = print_cups_ops.submit(p, (const char *)req + sizeof(*jr), len - sizeof(*jr),
 					   &out.job);
 		break;
 	case PS_WAIT:
 		rc = print_cups_ops.wait(p, &out.job, jr->timeout_ms);
+		break;
+	case PS_FIND:
+		rc = print_cups_ops.find(p, &out.job);
 		break;
 	case PS_CLOSE:
 		print_cups_ops.close(p);
@@ -239,12 +241,20 @@ static int ps_wait(struct printer *p, struct print_job *job, int timeout_ms)
 	return ps_job_call(sp, PS_WAIT, NULL, 0, job, timeout_ms, timeout_ms + p->cfg.timeout_ms);
 }
 
+static int ps_find(struct printer *p, struct print_job *job)
+{
+	struct sidecar_printer *sp = (struct sidecar_printer *)p;
+
+	return ps_job_call(sp, PS_FIND, NULL, 0, job, 0, p->cfg.timeout_ms);
+}
+
 const struct print_ops print_sidecar_ops = {
     .name = "cups",
     .open = ps_open,
     .close = ps_close,
     .submit = ps_submit,
     .wait = ps_wait,
+    .find = ps_find,
 };
 
 void print_sidecar_stop(void)

@@ -481,6 +481,23 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/* Jobs CUPS knows on `queue` (completed ones too), or -1. */
+static int count_jobs(int port, const char *queue)
+{
+	char cmd[256], line[64];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "lpstat -h 127.0.0.1:%d -W all -o %s | wc -l", port, queue);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		n = atoi(line);
+	pclose(f);
+	return n;
+}
+
 /* A real cupsd: the CUPS job id is journalled; a stopped queue keeps the label. */
 static void test_cups(struct store *st)
 {
@@ -574,6 +591,51 @@ static void test_cups(struct store *st)
 		CHECK_OK(sh("test \"$(lpstat -h 127.0.0.1:%d -W all -o slow | wc -l)\" = 1", port));
 		order_release(&o);
 		snprintf(ls.print.cups_queue, sizeof(ls.print.cups_queue), "zebra");
+	}
+
+	/* The agent stopped after CUPS accepted a job but before the journal got its id
+	 * (SIGKILL, power): the journal says SENDING, phase print, and the attempt's job
+	 * name. The next attempt finds the job by that name and prints nothing; an
+	 * attempt CUPS never saw is printed. */
+	for (int seen = 1; seen >= 0; seen--) {
+		struct printer *pr = NULL;
+		struct print_job pj;
+		char msg[PRINT_MSG_LEN], res_json[256], name[64];
+		struct job j = {0};
+		int before;
+
+		order_fixture(st, &o, seen ? "0403" : "0404");
+		CHECK_OK(label_job_key(&o, j.idem_key, sizeof(j.idem_key)));
+		snprintf(j.kind, sizeof(j.kind), "label");
+		j.order_id = o.id;
+		j.request = strdup("{}");
+		CHECK_OK(store_job_begin(st, &j));
+		snprintf(name, sizeof(name), "packline label %lld/1", (long long)j.id);
+		snprintf(res_json, sizeof(res_json),
+			 "{\"phase\":\"print\",\"print_try\":1,\"print_name\":\"%s\"}", name);
+		CHECK_OK(store_job_update(st, j.id, JOB_SENDING, false, res_json));
+		memset(&pj, 0, sizeof(pj));
+		if (seen) { /* what the stopped attempt got CUPS to accept */
+			CHECK_OK(print_open(&pr, &ls.print, msg, sizeof(msg)));
+			snprintf(pj.name, sizeof(pj.name), "%s", name);
+			CHECK_OK(print_job_run(pr, "^XA^XZ\n", 7, &pj));
+			print_close(pr);
+		}
+		before = count_jobs(port, "zebra");
+		CHECK_OK(label_print(st, &ls, NULL, &o, &res));
+		r = job_result(st, &o, &state);
+		CHECK_INT(state, JOB_DONE);
+		cJSON_Delete(r);
+		if (seen) {
+			CHECK(strstr(res.message, "printed earlier") != NULL);
+			CHECK_INT(res.cups_id, pj.cups_id);
+			CHECK_INT(count_jobs(port, "zebra"), before);
+		} else {
+			CHECK(res.cups_id > 0);
+			CHECK_INT(count_jobs(port, "zebra"), before + 1);
+		}
+		job_release(&j);
+		order_release(&o);
 	}
 
 	/* a stopped printer: a clear error; the label stays for a reprint */
