@@ -46,6 +46,25 @@ struct lazylib {
 		.n = sizeof(names_) / sizeof((names_)[0])                                          \
 	}
 
+/* For stub files. The functions are an X-macro list of X(ret, name, params,
+ * args) and XV(name, params, args) (void); the file has an enum of LAZY_name
+ * slots and a `static struct lazylib lazy_lib`. The parenthesised name keeps
+ * a library's function-like macros (curl's type checks) from expanding. */
+#define LAZYLIB_ENUM(ret, name, params, args) LAZY_##name,
+#define LAZYLIB_ENUMV(name, params, args)     LAZY_##name,
+#define LAZYLIB_NAME(ret, name, params, args) #name,
+#define LAZYLIB_NAMEV(name, params, args)     #name,
+#define LAZYLIB_FWD(ret, name, params, args)                                                       \
+	ret(name) params                                                                           \
+	{                                                                                          \
+		return ((ret(*) params)lazylib_fn(&lazy_lib, LAZY_##name))args;                    \
+	}
+#define LAZYLIB_FWDV(name, params, args)                                                           \
+	void(name) params                                                                          \
+	{                                                                                          \
+		((void(*) params)lazylib_fn(&lazy_lib, LAZY_##name)) args;                         \
+	}
+
 /* Load the library and resolve every name: 0, or -PL_ENOTSUP with the reason
  * in lazylib_error() (a missing library or symbol). */
 int lazylib_load(struct lazylib *lib);

@@ -25,40 +25,24 @@
 /* Variadic: written out below. */
 #define CURL_LAZY_VARIADIC(N) N(curl_easy_setopt) N(curl_easy_getinfo)
 
-#define CL_ENUM(ret, name, params, args) CL_##name,
-#define CL_ENUMV(name, params, args)     CL_##name,
-#define CL_ENUMN(name)                   CL_##name,
-#define CL_NAME(ret, name, params, args) #name,
-#define CL_NAMEV(name, params, args)     #name,
-#define CL_NAMEN(name)                   #name,
-enum { CURL_LAZY_FNS(CL_ENUM, CL_ENUMV) CURL_LAZY_VARIADIC(CL_ENUMN) CL_COUNT };
-static const char *const curl_names[] = {CURL_LAZY_FNS(CL_NAME, CL_NAMEV)
+#define CL_ENUMN(name) LAZY_##name,
+#define CL_NAMEN(name) #name,
+enum { CURL_LAZY_FNS(LAZYLIB_ENUM, LAZYLIB_ENUMV) CURL_LAZY_VARIADIC(CL_ENUMN) LAZY_COUNT };
+static const char *const curl_names[] = {CURL_LAZY_FNS(LAZYLIB_NAME, LAZYLIB_NAMEV)
 					     CURL_LAZY_VARIADIC(CL_NAMEN)};
-static void *curl_fns[CL_COUNT];
-static struct lazylib curl_lib = LAZYLIB_INIT("libcurl.so.4", "libcurl4", curl_names, curl_fns);
+static void *curl_fns[LAZY_COUNT];
+static struct lazylib lazy_lib = LAZYLIB_INIT("libcurl.so.4", "libcurl4", curl_names, curl_fns);
 
 int curl_lazy_load(const char **why)
 {
-	int rc = lazylib_load(&curl_lib);
+	int rc = lazylib_load(&lazy_lib);
 
 	if (why)
-		*why = lazylib_error(&curl_lib);
+		*why = lazylib_error(&lazy_lib);
 	return rc;
 }
 
-/* The forwarders. The parenthesised name keeps curl.h's function-like macros
- * (its compile-time type checks for setopt/getinfo) from expanding. */
-#define CL_FWD(ret, name, params, args)                                                            \
-	ret(name) params                                                                           \
-	{                                                                                          \
-		return ((ret(*) params)lazylib_fn(&curl_lib, CL_##name))args;                      \
-	}
-#define CL_FWDV(name, params, args)                                                                \
-	void(name) params                                                                          \
-	{                                                                                          \
-		((void(*) params)lazylib_fn(&curl_lib, CL_##name)) args;                           \
-	}
-CURL_LAZY_FNS(CL_FWD, CL_FWDV)
+CURL_LAZY_FNS(LAZYLIB_FWD, LAZYLIB_FWDV)
 
 /* A variadic function cannot pass its `...` on, so take the one argument by
  * the option's type, as libcurl's own setopt does: the type is encoded in
@@ -66,7 +50,7 @@ CURL_LAZY_FNS(CL_FWD, CL_FWDV)
 CURLcode(curl_easy_setopt)(CURL *c, CURLoption o, ...)
 {
 	CURLcode (*fn)(CURL *, CURLoption, ...) =
-	    (CURLcode(*)(CURL *, CURLoption, ...))lazylib_fn(&curl_lib, CL_curl_easy_setopt);
+	    (CURLcode(*)(CURL *, CURLoption, ...))lazylib_fn(&lazy_lib, LAZY_curl_easy_setopt);
 	CURLcode rc;
 	va_list ap;
 
@@ -95,7 +79,7 @@ CURLcode(curl_easy_setopt)(CURL *c, CURLoption o, ...)
 CURLcode(curl_easy_getinfo)(CURL *c, CURLINFO i, ...)
 {
 	CURLcode (*fn)(CURL *, CURLINFO, ...) =
-	    (CURLcode(*)(CURL *, CURLINFO, ...))lazylib_fn(&curl_lib, CL_curl_easy_getinfo);
+	    (CURLcode(*)(CURL *, CURLINFO, ...))lazylib_fn(&lazy_lib, LAZY_curl_easy_getinfo);
 	void *p;
 	va_list ap;
 

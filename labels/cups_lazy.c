@@ -64,32 +64,18 @@
 	X(int, ippSetOperation, (ipp_t * ipp, ipp_op_t op), (ipp, op))                             \
 	X(int, ippSetRequestId, (ipp_t * ipp, int id), (ipp, id))
 
-#define CP_ENUM(ret, name, params, args) CP_##name,
-#define CP_ENUMV(name, params, args)     CP_##name,
-#define CP_NAME(ret, name, params, args) #name,
-#define CP_NAMEV(name, params, args)     #name,
-enum { CUPS_LAZY_FNS(CP_ENUM, CP_ENUMV) CP_COUNT };
-static const char *const cups_names[] = {CUPS_LAZY_FNS(CP_NAME, CP_NAMEV)};
-static void *cups_fns[CP_COUNT];
-static struct lazylib cups_lib = LAZYLIB_INIT("libcups.so.2", "libcups2", cups_names, cups_fns);
+enum { CUPS_LAZY_FNS(LAZYLIB_ENUM, LAZYLIB_ENUMV) LAZY_COUNT };
+static const char *const cups_names[] = {CUPS_LAZY_FNS(LAZYLIB_NAME, LAZYLIB_NAMEV)};
+static void *cups_fns[LAZY_COUNT];
+static struct lazylib lazy_lib = LAZYLIB_INIT("libcups.so.2", "libcups2", cups_names, cups_fns);
 
 int cups_lazy_load(const char **why)
 {
-	int rc = lazylib_load(&cups_lib);
+	int rc = lazylib_load(&lazy_lib);
 
 	if (why)
-		*why = lazylib_error(&cups_lib);
+		*why = lazylib_error(&lazy_lib);
 	return rc;
 }
 
-#define CP_FWD(ret, name, params, args)                                                            \
-	ret name params                                                                            \
-	{                                                                                          \
-		return ((ret(*) params)lazylib_fn(&cups_lib, CP_##name))args;                      \
-	}
-#define CP_FWDV(name, params, args)                                                                \
-	void name params                                                                           \
-	{                                                                                          \
-		((void(*) params)lazylib_fn(&cups_lib, CP_##name)) args;                           \
-	}
-CUPS_LAZY_FNS(CP_FWD, CP_FWDV)
+CUPS_LAZY_FNS(LAZYLIB_FWD, LAZYLIB_FWDV)
