@@ -531,17 +531,11 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 		goto out_failed;
 	}
 	rc = print_submit(p, zpl, len, &pj);
-	if (rc == -PL_EUNKNOWN) {
-		/* the print sidecar died holding the job: it may exist; never print
-		 * again blindly - the next attempt settles it like a crash */
-		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
-		set_str(r, "message", res->message);
-		src = commit(st, id, JOB_UNKNOWN, r);
-		rc = src ? src : rc;
-		goto out_close;
-	}
 	if (rc) {
 		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
+		/* the print helper died holding the job: it may exist */
+		if (rc == -PL_EUNKNOWN)
+			goto out_unknown;
 		goto out_failed;
 	}
 	snprintf(res->print_job, sizeof(res->print_job), "%s", pj.id);
@@ -554,22 +548,24 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 		goto out_close;
 	rc = print_wait(p, &pj, ls->print.cups_wait_ms);
 	set_str(r, "print_state", print_state_name(pj.state));
-	if (rc == -PL_ETIMEDOUT || rc == -PL_EUNKNOWN) {
-		/* still in the printer's hands (or the print helper died following it): may
-		 * yet print; the next attempt asks CUPS about the journalled job id */
-		res_msg(res, "%s", pj.msg);
-		set_str(r, "message", res->message);
-		src = commit(st, id, JOB_UNKNOWN, r);
-		rc = src ? src : rc;
-		goto out_close;
-	}
 	if (rc) {
 		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
+		/* still in the printer's hands (or the print helper died following it) */
+		if (rc == -PL_ETIMEDOUT || rc == -PL_EUNKNOWN)
+			goto out_unknown;
 		goto out_failed;
 	}
 	set_str(r, "phase", "done");
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "message");
 	rc = commit(st, id, JOB_DONE, r);
+	goto out_close;
+out_unknown:
+	/* may yet print: never print again blindly - the next attempt asks CUPS
+	 * (by the journalled job id, or by the attempt's job name) */
+	set_str(r, "message", res->message);
+	src = commit(st, id, JOB_UNKNOWN, r);
+	if (src)
+		rc = src;
 	goto out_close;
 out_failed:
 	/* definitely not printed: the label stays journalled for a reprint */
@@ -625,21 +621,17 @@ static int settle_cups(struct store *st, const struct label_setup *ls, int64_t i
 		 * by the attempt's name; print again only when CUPS has none */
 		snprintf(pj.name, sizeof(pj.name), "%s", get_str(r, "print_name"));
 		rc = print_find(p, &pj);
-		if (rc == -PL_ENOTFOUND) {
-			print_close(p);
-			return 0;
+		if (rc == 0) {
+			set_num(r, "cups_id", pj.cups_id);
+			set_str(r, "print_job", pj.id);
+			rc = commit(st, id, JOB_UNKNOWN, r);
+		} else if (rc != -PL_ENOTFOUND) {
+			res_msg(res, "cannot ask CUPS about the interrupted label: %s",
+				pj.msg[0] ? pj.msg : pl_strerror(rc));
 		}
 		if (rc) {
 			print_close(p);
-			res_msg(res, "cannot ask CUPS about the interrupted label: %s",
-				pj.msg[0] ? pj.msg : pl_strerror(rc));
-			return rc;
-		}
-		set_num(r, "cups_id", pj.cups_id);
-		set_str(r, "print_job", pj.id);
-		if ((rc = commit(st, id, JOB_UNKNOWN, r))) {
-			print_close(p);
-			return rc;
+			return rc == -PL_ENOTFOUND ? 0 : rc;
 		}
 	}
 	rc = print_wait(p, &pj, 1000);

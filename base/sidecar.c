@@ -247,9 +247,7 @@ int sidecar_call(struct sidecar *sc, uint32_t op, const void *req, size_t len, s
 	if (sc->pid && waitpid(sc->pid, &status, WNOHANG) == sc->pid) {
 		pl_warn("%s helper (pid %ld) had ended; starting a new one", sc->name,
 			(long)sc->pid);
-		sc->pid = 0;
-		close(sc->fd);
-		list_remove(sc);
+		shut(sc, 0); /* reaped already: shut's own waitpid finds no child */
 	}
 	if (!sc->pid && (rc = start(sc)))
 		return rc;

@@ -111,8 +111,7 @@ extern const struct print_ops print_cups_ops;
 /* CUPS run in the print sidecar (labels/print_sidecar.c): what print_open()
  * uses for "cups", so that the agent never loads libcups itself. */
 extern const struct print_ops print_sidecar_ops;
-/* Stop the print sidecar now / its process id, 0 when not running (tests, status). */
-void print_sidecar_stop(void);
+/* The print sidecar's process id, 0 when it is not running (tests, status). */
 long print_sidecar_pid(void);
 extern const struct print_ops print_tcp_ops;
 extern const struct print_ops print_usb_ops_libusb;

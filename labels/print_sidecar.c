@@ -144,9 +144,7 @@ static int ps_open(struct printer **out, const struct print_cfg *cfg, char *msg,
 	sp = calloc(1, sizeof(*sp));
 	if (!sp) {
 		struct ps_job_req c = {.handle = r.handle};
-		buf_init(&reply, ps_sidecar.reply_max);
-		sidecar_call(&ps_sidecar, PS_CLOSE, &c, sizeof(c), &reply, PS_SLACK_MS);
-		buf_release(&reply);
+		sidecar_call(&ps_sidecar, PS_CLOSE, &c, sizeof(c), NULL, PS_SLACK_MS);
 		return -PL_ENOMEM;
 	}
 	sp->base.ops = &print_sidecar_ops;
@@ -174,11 +172,7 @@ static void ps_close(struct printer *p)
 		return;
 	if (ps_alive(sp)) {
 		struct ps_job_req c = {.handle = sp->handle};
-		struct buf reply;
-
-		buf_init(&reply, ps_sidecar.reply_max);
-		sidecar_call(&ps_sidecar, PS_CLOSE, &c, sizeof(c), &reply, PS_SLACK_MS);
-		buf_release(&reply);
+		sidecar_call(&ps_sidecar, PS_CLOSE, &c, sizeof(c), NULL, PS_SLACK_MS);
 	}
 	sidecar_release(&ps_sidecar);
 	free(sp);
@@ -256,11 +250,6 @@ const struct print_ops print_sidecar_ops = {
     .wait = ps_wait,
     .find = ps_find,
 };
-
-void print_sidecar_stop(void)
-{
-	sidecar_stop(&ps_sidecar);
-}
 
 long print_sidecar_pid(void)
 {
