@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/cli.c - `packline <command> [<sub>] [options]`.
  *
  * One table of commands drives dispatch and `--help`. Each command loads the
@@ -13,15 +14,15 @@
 #include "agent/receipt_job.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/diag.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "fiscal/document.h"
-#include "fiscal/order_json.h"
-#include "fiscal/rules.h"
+#include "core/document.h"
+#include "core/order_json.h"
+#include "core/rules.h"
 
 #include <cjson/cJSON.h>
 

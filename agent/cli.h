@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/cli.h - the command line: `packline <command> [<sub>] [options]`.
  *
  * Exit codes (documented in README and `packline --help`):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/config.c - load and check the station's INI configuration.
  *
  * inih (Debian's libinih) is built without INI_HANDLER_LINENO and with
@@ -11,8 +12,8 @@
 #include "base/log.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
-#include "fiscal/rules.h"
-#include "fiscal/template.h"
+#include "core/rules.h"
+#include "core/template.h"
 
 #include <ini.h>
 

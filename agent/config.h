@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/config.h - the station's configuration (an INI file, read with inih).
  *
  * Sections:
  *   [packline]            store, station, log_level, documents_dir, inbox, poll_seconds,
  *                         helper_idle_seconds
- *   [numbering "KIND"]    pattern, reset                (fiscal/numbering.h)
- *   [rule "NAME"]         when, issue, backend, then    (fiscal/rules.h), in file order
- *   [template]            document.title, document.footer, email.subject ... (fiscal/template.h)
+ *   [numbering "KIND"]    pattern, reset                (core/numbering.h)
+ *   [rule "NAME"]         when, issue, backend, then    (core/rules.h), in file order
+ *   [template]            document.title, document.footer, email.subject ... (core/template.h)
  *   [printer "NAME"], [label "NAME"], [shipx], [cups]  raw key/values read by their modules
  *
  * Everything is checked when the file is loaded: an unknown section or key, a
@@ -21,8 +22,8 @@
 
 #include "base/diag.h"
 #include "base/log.h"
-#include "fiscal/document.h"
-#include "fiscal/numbering.h"
+#include "core/document.h"
+#include "core/numbering.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/import.c - orders from JSON files into the store, all or nothing per file. */
 #include "agent/import.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "fiscal/order_json.h"
+#include "core/order_json.h"
 
 #include <dirent.h>
 #include <errno.h>

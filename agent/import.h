@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/import.h - orders from JSON files into the store, all or nothing per file.
  *
- * The text is parsed and validated whole (fiscal/order_json.h) before the
+ * The text is parsed and validated whole (core/order_json.h) before the
  * store is touched; then every order of the file goes in one transaction.
  * Used by `packline orders import` and by the file-drop inbox of `packline run`.
  *
@@ -10,7 +11,7 @@
 #ifndef PL_AGENT_IMPORT_H
 #define PL_AGENT_IMPORT_H
 
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/diag.h"
 
 #include <stddef.h>

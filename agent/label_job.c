@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/label_job.c - journalled label printing (see label_job.h). */
 #include "agent/label_job.h"
 #include "base/buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/label_job.h - the label of a packed parcel: shipment, ZPL, print, reprint.
  *
  * One journal job per order (kind "label", key "label:<source>:<ext_id>"),
@@ -43,10 +44,10 @@
 #define PL_AGENT_LABEL_JOB_H
 
 #include "agent/config.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/diag.h"
 #include "connectors/shipx.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 #include "labels/label.h"
 #include "labels/print.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/main.c - the packline executable: hands argv to the CLI. */
 #include "agent/cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/process.c - decide an order's document and issue it. */
 #include "agent/process.h"
 #include "agent/label_job.h"
@@ -5,7 +6,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "fiscal/rules.h"
+#include "core/rules.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/process.h - decide an order's document and issue it.
  *
  * The workflow step between "order stored" and "document out": the rules
- * choose the kind (fiscal/rules.h), fiscal/document.h builds the lines and
+ * choose the kind (core/rules.h), core/document.h builds the lines and
  * VAT sums, and the store numbers and keeps the document in one transaction.
  * A document whose backend is "local" is issued there and then; any other
  * backend (a fiscal printer, an invoicing service) leaves it pending for that
@@ -13,7 +14,7 @@
 #define PL_AGENT_PROCESS_H
 
 #include "agent/config.h"
-#include "agent/store.h"
+#include "store/store.h"
 
 struct posnet_dev;
 struct label_setup;

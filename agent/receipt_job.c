@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/receipt_job.c - exactly-once fiscal receipts: journal, print, reconcile.
  *
  * See receipt_job.h for the algorithm. Layout: JSON of the request (the

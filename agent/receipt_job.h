@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/receipt_job.h - a fiscal receipt for an order, issued exactly once.
  *
  * A fiscal printer is not transactional, so "exactly once" is built from
  * two parts (research/c-style.md §2.4, fiscal-printers.md §1.12):
  *
- *  1. Intent before effect. The job journal (agent/store.h) holds one job
+ *  1. Intent before effect. The job journal (store/store.h) holds one job
  *     per order ("receipt:<source>:<ext_id>"): the receipt content as the
  *     request, and - committed as JOB_SENDING before the first byte of
  *     trinit leaves - the printer's counters read just before (scnt rd/bn/
@@ -35,10 +36,10 @@
 #define PL_AGENT_RECEIPT_JOB_H
 
 #include "agent/config.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "drivers/posnet_dev.h"
-#include "fiscal/document.h"
-#include "fiscal/order.h"
+#include "core/document.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stddef.h>

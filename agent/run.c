@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/run.c - `packline run`: reconcile, then inbox -> process on a schedule. */
 #include "agent/run.h"
 #include "agent/import.h"

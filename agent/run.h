@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/run.h - `packline run`: the station's unattended cycle.
  *
  * At start-up, receipt jobs a crash left unfinished are settled from the

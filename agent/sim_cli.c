@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/sim_cli.c - `packline sim posnet` (see sim_cli.h).
  *
  * One process, one poll() loop: the pty master or the TCP connection feeds

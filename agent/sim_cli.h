@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent/sim_cli.h - `packline sim posnet`: serve the POSNET simulator.
  *
  *   packline sim posnet [--pty] [--link PATH] | --tcp [HOST:]PORT [--port-file FILE]

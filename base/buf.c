@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/buf.c - bounded growable buffer. */
 #include "base/buf.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/buf.h - a growable byte buffer with a hard cap (curl dynbuf).
  *
  * Every buffer that holds bytes from outside has a cap (house style §10):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/clock.c - now, pinned by PL_NOW for tests and replays. */
 #include "base/clock.h"
 #include "base/err.h"

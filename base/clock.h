@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/clock.h - the agent's idea of "now".
  *
  * Everything that stamps a time (status events, document dates, numbering

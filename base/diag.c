@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/diag.c - a capped list of input errors with their places. */
 #include "base/diag.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/diag.h - a list of input errors, each with the place it names.
  *
  * Validators do not stop at the first problem: they add every error they find

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/err.c - messages and names for PL_E* codes. */
 #include "base/err.h"
 

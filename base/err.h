@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/err.h - the project's error codes.
  *
  * Actions return int: 0 on success or a negative PL_E* code (house style §5,

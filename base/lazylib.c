@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/lazylib.c - dlopen on first use (see lazylib.h for why). */
 #include "base/lazylib.h"
 #include "base/err.h"

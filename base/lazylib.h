@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/lazylib.h - open a shared library on first use, not at start-up.
  *
  * Why: libcurl and libcups each pull in some forty libraries (TLS, Kerberos,

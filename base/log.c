@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/log.c - leveled log lines on stderr. */
 #include "base/log.h"
 #include "base/err.h"

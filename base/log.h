@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/log.h - leveled log lines on stderr.
  *
  * The macros test the level before formatting (redis serverLog) and add the

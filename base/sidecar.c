@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/sidecar.c - forked helper processes (see sidecar.h for why). */
 #define _GNU_SOURCE /* prctl, pipe2 flags, SOCK_CLOEXEC */
 #include "base/sidecar.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base/sidecar.h - a forked helper process for the heavy libraries.
  *
  * Why: libcurl (with OpenSSL) and libcups cost 5-8 MB of resident memory

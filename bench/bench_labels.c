@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench/bench_labels.c - label generation rate and "packed -> job accepted" latency.
  *
  * Prints:
@@ -17,7 +18,7 @@
  * usage: bench_labels [N_JOBS] [N_RENDER]   (PL_SRC = source root, default ".")
  */
 #include "agent/label_job.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/clock.h"
 #include "base/diag.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench/bench_pipeline.c - import, decide and number 100,000 generated orders.
  *
  * Prints three figures:
@@ -13,12 +14,12 @@
  *
  * usage: bench_pipeline [N_ORDERS] [N_DURABLE_DOCS] [DIR]
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/clock.h"
 #include "base/diag.h"
-#include "fiscal/document.h"
-#include "fiscal/numbering.h"
-#include "fiscal/rules.h"
+#include "core/document.h"
+#include "core/numbering.h"
+#include "core/rules.h"
 
 #include <fcntl.h>
 #include <stdio.h>

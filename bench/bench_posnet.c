@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench/bench_posnet.c - a 10-line receipt with NIP against the paced simulator.
  *
  * The simulator runs in its own process (tests/helpers/posnet_sim_serve)

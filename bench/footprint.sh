@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/footprint.sh - packline's footprint against the handheld budget:
 #   stripped aarch64 binary <= 1.5 MB, idle RSS <= 8 MB, start-up <= 50 ms.
 #

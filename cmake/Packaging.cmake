@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake/Packaging.cmake - install rules for the service files and the Debian
 # package (CPack DEB) for amd64, arm64 and armhf: `cpack -G DEB` in a build
 # dir (a cross build dir gives the ARM package). Included at the end of the

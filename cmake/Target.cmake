@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake/Target.cmake - settings that depend on the target machine: a 64-bit
 # time_t on 32-bit targets, and the PL_STATIC option. Included at the end of
 # the root CMakeLists.txt (it edits pl_build and the PkgConfig:: targets, whose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/curl_lazy.c - libcurl, loaded on first use (base/lazylib.h).
  *
  * packline does not link libcurl: each function http_sidecar.c calls is

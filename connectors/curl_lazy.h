@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/curl_lazy.h - libcurl loaded on first use (base/lazylib.h). */
 #ifndef PL_CONNECTORS_CURL_LAZY_H
 #define PL_CONNECTORS_CURL_LAZY_H

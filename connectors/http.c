@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/http.c - HTTP for the connectors: capped bodies, verified TLS.
  *
  * The agent's side (http_init ... http_request) builds a request and hands it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/http.h - a small libcurl wrapper for the service connectors.
  *
  * One struct http per service: the base URL, fixed headers and the limits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/http_wire.c - request/response frames for the HTTP sidecar. */
 #include "connectors/http_wire.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/http_wire.h - an HTTP request and its response as sidecar frames.
  *
  * connectors/http.c runs libcurl in a sidecar process (base/sidecar.h); these

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/shipx.c - InPost ShipX: shipments, confirmation, ZPL labels. */
 #include "connectors/shipx.h"
 #include "base/clock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* connectors/shipx.h - InPost ShipX client: create a shipment, wait until
  * confirmed, fetch its label as ZPL (research/http-apis.md §4).
  *
@@ -30,7 +31,7 @@
 
 #include "base/buf.h"
 #include "connectors/http.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cross/aarch64-linux-gnu.cmake - 64-bit ARM (Debian arm64): handheld
 # collectors, Raspberry Pi 3/4/5 with a 64-bit OS.
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cross/aarch64-linux-gnu.cmake

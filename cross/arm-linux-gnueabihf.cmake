@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cross/arm-linux-gnueabihf.cmake - 32-bit ARM hard-float (Debian armhf:
 # ARMv7-A + VFPv3-D16, Thumb-2): small packing-station boxes, Raspberry Pi 2+
 # with a 32-bit OS. Not ARMv6: Debian's armhf baseline does not run on a

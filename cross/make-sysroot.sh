@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # cross/make-sysroot.sh ARCH [DIR] - a Debian 12 sysroot of -dev packages for
 # cross-compiling packline (ARCH: arm64 or armhf).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cross/qemu-exec-shim.c - binfmt_misc for one process tree, in user space.
  *
  * Under qemu-user without binfmt_misc (containers, CI), a guest process that

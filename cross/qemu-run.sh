@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # cross/qemu-run.sh ARCH SYSROOT PROGRAM [ARGS...] - run a target program
 # under qemu-user; the CMAKE_CROSSCOMPILING_EMULATOR of the toolchain files,
 # so ctest runs every test through it.

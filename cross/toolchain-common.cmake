@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cross/toolchain-common.cmake - shared body of the packline toolchain files.
 #
 # The including file sets PL_CROSS_TRIPLET (GNU triplet of Debian's cross gcc),

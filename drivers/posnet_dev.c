@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/posnet_dev.c - POSNET printer driver: exchanges, status, receipts, reports.
  *
  * See posnet_dev.h for the contract. Layout: configuration; the exchange

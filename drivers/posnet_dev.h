@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/posnet_dev.h - a POSNET fiscal printer: commands, status, receipts, reports.
  *
  * One struct posnet_dev per printer, on top of one transport
@@ -28,9 +29,9 @@
 #define PL_DRIVERS_POSNET_DEV_H
 
 #include "drivers/xport.h"
-#include "fiscal/document.h"
-#include "fiscal/money.h"
-#include "fiscal/order.h"
+#include "core/document.h"
+#include "core/money.h"
+#include "core/order.h"
 #include "fiscal/posnet_frame.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/xport.c - transport choice by target string, wrappers, the kill-test knob. */
 #include "drivers/xport.h"
 #include "base/err.h"

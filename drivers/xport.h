@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/xport.h - a byte transport to a device: serial, USB CDC, TCP, in-process simulator.
  *
  * A transport moves bytes and nothing else; the POSNET framing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/xport_serial.c - serial and USB CDC ports through libserialport.
  *
  * USB CDC printers (/dev/ttyACM*, /dev/serial/by-id/usb-Posnet_...) use this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/xport_sim.c - the POSNET simulator (fiscal/posnet_sim.h) as an in-process transport.
  *
  * Target: "sim:[OPTION[;OPTION...]]" with

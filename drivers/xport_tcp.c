@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* drivers/xport_tcp.c - POSNET over TCP (printer's Ethernet port, or the simulator).
  *
  * Non-blocking connect with a timeout (redis anet.c), TCP_NODELAY because

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/cp1250.c - UTF-8 <-> Windows-1250 (see cp1250.h). */
 #include "fiscal/cp1250.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/cp1250.h - UTF-8 <-> Windows-1250, the POSNET printers' code page.
  *
  * POSNET printers read text as Windows-1250 by default (research

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_errors.c - POSNET error table (see posnet_errors.h). */
 #include "fiscal/posnet_errors.h"
 

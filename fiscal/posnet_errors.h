@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_errors.h - POSNET error codes as messages a packer understands.
  *
  * A POSNET printer answers a refused command with `?nnnn` (a command error)

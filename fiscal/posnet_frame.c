@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_frame.c - POSNET frame codec (see posnet_frame.h). */
 #include "fiscal/posnet_frame.h"
 

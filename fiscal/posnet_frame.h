@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_frame.h - the POSNET frame: building commands, parsing replies.
  *
  * Wire form (research fiscal-printers.md §1.2-§1.4):

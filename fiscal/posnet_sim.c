@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_sim.c - POSNET printer simulator (see posnet_sim.h). */
 #include "fiscal/posnet_sim.h"
 

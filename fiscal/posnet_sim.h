@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fiscal/posnet_sim.h - a POSNET fiscal printer simulator as a pure state machine.
  *
  * Bytes from the host go in (posnet_sim_input), bytes for the host come out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/cups_lazy.c - libcups, loaded on first use (base/lazylib.h).
  *
  * packline does not link libcups: each function print_cups.c calls is

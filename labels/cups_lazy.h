@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/cups_lazy.h - libcups loaded on first use (base/lazylib.h). */
 #ifndef PL_LABELS_CUPS_LAZY_H
 #define PL_LABELS_CUPS_LAZY_H

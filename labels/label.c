@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/label.c - label template files: parse, check at load, render to ZPL. */
 #include "labels/label.h"
 #include "base/err.h"

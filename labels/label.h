@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/label.h - label templates: a declarative element list rendered to ZPL.
  *
  * A template file (docs/labels.md, examples/labels/) has a header of
  * `key = value` lines (size in millimetres, dpi, defaults) and then one
  * element per line, each with its place and size in millimetres and its
- * content as a quoted text with the project's macros (fiscal/template.h):
+ * content as a quoted text with the project's macros (core/template.h):
  *
  *   size = 100x150
  *   dpi = 203
@@ -30,7 +31,7 @@
 
 #include "base/buf.h"
 #include "base/diag.h"
-#include "fiscal/template.h"
+#include "core/template.h"
 #include "labels/zpl.h"
 
 #include <stddef.h>

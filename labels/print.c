@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print.c - backend choice, names, defaults. */
 #include "labels/print.h"
 #include "base/err.h"

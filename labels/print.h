@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print.h - one interface for every way a label reaches a printer.
  *
  * A backend is chosen by name from the configuration ([label] printer = ...):

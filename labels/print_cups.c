@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_cups.c - a raw job to a CUPS queue through libcups.
  *
  * What works on Debian 12 (research/hands-on.md §1): httpConnect2 to the

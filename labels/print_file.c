@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_file.c - the file printer: every job appended to one file.
  *
  * For the demo and the tests: the bytes land exactly as a printer would get

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_sidecar.c - the CUPS backend, run in a sidecar process.
  *
  * libcups brings Kerberos, GnuTLS and Avahi with it (~5 MB resident once

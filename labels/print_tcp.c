@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_tcp.c - raw TCP to port 9100 (AppSocket / JetDirect).
  *
  * The way CUPS's backend/socket.c does it: connect with a timeout, write the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_usb.c - USB printer class over libusb, behind a bulk-transfer seam.
  *
  * The printer code (chunking, progress, timeouts, messages) talks to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/print_usb.h - the USB printer's libusb-facing pieces, for tests.
  *
  * print_usb_pick_endpoint() is the pure part of opening a USB printer: given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/zpl.c - ZPL II builder with size checks and safe field data. */
 #include "labels/zpl.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* labels/zpl.h - a ZPL II builder for Zebra-compatible thermal printers.
  *
  * The builder writes one label (^XA ... ^XZ) into a capped buffer. Every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages packline needs to build and test.
 # Idempotent and quiet when everything is present. Packages: the base list
 # below plus scripts/bootstrap-packages.txt (one per line, '#' comments).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/cross-build.sh [arm64] [armhf] - build packline for ARM from a clean
 # tree and run its tests under qemu-user. One command, idempotent; with no
 # argument it does both targets. Quiet on success: one line per step with its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job on embedded defaults: SQLite, the built-in POSNET printer
 # simulator, local documents, labels to a file. Imports the sample orders of
 # examples/, decides each one's document by the example rules, numbers and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The two README commands.
 #   scripts/dev.sh run   install what is needed, build, run the main job
 #   scripts/dev.sh test  install what is needed, build with ASan+UBSan, run every test

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """shipx_fake.py - a local fake of the InPost ShipX API for packline's tests (stdlib only).
 
 Faithful to the parts of the contract the agent relies on (research/http-apis.md section 4):

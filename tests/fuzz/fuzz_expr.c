@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_expr.c - the rule expression compiler, evaluator, explain,
  * the [rule] INI reader and text folding, on arbitrary bytes.
  *
@@ -5,9 +6,9 @@
  * expression evaluates to the same result through expr_eval() and
  * expr_explain(); a failed compile always says where (line/col >= 1) and why.
  */
-#include "fiscal/expr.h"
-#include "fiscal/fold.h"
-#include "fiscal/rules.h"
+#include "core/expr.h"
+#include "core/fold.h"
+#include "core/rules.h"
 
 #include "base/err.h"
 

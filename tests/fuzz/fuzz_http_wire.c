@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_http_wire.c - the HTTP sidecar's frame decoders on hostile bytes.
  *
  * The first byte picks the decoder (request or response). A response that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_label_tmpl.c - label template parser and renderer on arbitrary input.
  *
  * The input is split at the first NUL-free line "---": the part before is the template

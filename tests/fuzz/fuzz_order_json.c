@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_order_json.c - order_json_parse() on arbitrary bytes.
  *
  * Properties checked on every input, beyond "no crash, no leak, no UB":
@@ -5,7 +6,7 @@
  * and at least one diag entry; every accepted order survives a round trip
  * through order_to_json() unchanged.
  */
-#include "fiscal/order_json.h"
+#include "core/order_json.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_posnet_reply.c - the POSNET reply parser on hostile bytes.
  *
  * The first byte chooses how the input is cut into reads (1..16 bytes, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_posnet_sim.c - the POSNET simulator on arbitrary host bytes.
  *
  * The input is split at 0xFF bytes into chunks fed at advancing times; a

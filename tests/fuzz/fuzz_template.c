@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/fuzz_template.c - the template compiler and renderer on arbitrary bytes.
  *
  * Besides "no crash, no leak, no UB": a failed compile says where and why; a
  * render into a small buffer either fits or stops with -PL_ETOOBIG; one-line
  * rendering never leaves a control character from a value.
  */
-#include "fiscal/template.h"
+#include "core/template.h"
 
 #include "base/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/fuzz/standalone.c - run a libFuzzer target without libFuzzer.
  *
  * Used when the build is not a PL_FUZZ (clang) build: every file of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/label_print.c - print one file through labels/print.h (for shell tests, bench).
  *
  * usage: label_print [--timeout MS] [--wait MS] cups SERVER QUEUE FILE

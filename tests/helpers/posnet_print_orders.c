@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/posnet_print_orders.c - print the receipts of N fixed orders, as the agent would.
  *
  * TEST HELPER for tests/sh/test_posnet_kill.sh (and a handy manual check):
@@ -16,7 +17,7 @@
  * Exit 0 when every order has its receipt, 3 when some do not, 2 on usage.
  */
 #include "agent/receipt_job.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "drivers/posnet_dev.h"

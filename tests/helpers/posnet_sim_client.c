@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/posnet_sim_client.c - send POSNET commands, print the replies.
  *
  * TEST HELPER for the simulator's shell tests and the demo:

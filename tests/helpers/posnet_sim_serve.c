@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/posnet_sim_serve.c - serve the POSNET simulator in its own process.
  *
  * TEST HELPER. The kill test, the pty/TCP driver tests and the benchmark

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/sim_cli_run.c - run `packline sim ...` without the full CLI.
  *
  * TEST HELPER: `sim_cli_run posnet [options]` is exactly sim_cli_main() on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/store_import_writer.c - imports batches of orders in a loop
  * until it is killed (the crash test in tests/unit/test_store.c).
  *
@@ -13,7 +14,7 @@
  * checker then proves that each stored order is whole, each batch is all
  * there or all absent, and nothing acknowledged was lost.
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/err.h"
 
 #include <errno.h>

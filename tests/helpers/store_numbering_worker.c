@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/helpers/store_numbering_worker.c - one of several processes taking
  * invoice numbers from one store at the same time (tests/unit/test_store.c).
  *
@@ -13,7 +14,7 @@
  * end up running one after the other. The pause makes them really take
  * turns, which is what the test is about.
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/diag.h"
 #include "base/err.h"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/cups_private.sh - a private cupsd for tests and benchmarks (research/hands-on.md §1).
 #
 #   cups_private.sh start DIR PORT     start cupsd on 127.0.0.1:PORT with ServerRoot etc. under DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The CLI end to end on a real SQLite file: import (all or nothing, re-import
 # updates), bad input leaves the store unchanged, process is idempotent,
 # rules check/explain, docs, exit codes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_cups_labels.sh - labels through a real, private cupsd (labels/print_cups.c).
 #
 # Starts cupsd on a loopback port with a temporary ServerRoot (tests/sh/cups_private.sh), adds raw

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_label_visual.sh - the sample labels as a printer would draw them.
 #
 # Renders the golden ZPL of the sample templates (tests/golden/labels/, produced by test_label

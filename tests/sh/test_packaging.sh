@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_packaging.sh - build the .deb of this build (amd64 in the host
 # build) with CPack and check what a station gets: files and modes, the
 # conffile, control fields (Depends against dpkg-shlibdeps), the systemd

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_posnet_kill.sh - exactly one receipt per order through SIGKILLs and printer faults.
 #
 # The printing process (tests/helpers/posnet_print_orders) is killed with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_posnet_sim_cli.sh - `packline sim posnet` as a process: pty
 # and TCP serving, state kept across restarts and kills, paper file, faults,
 # paper out (SIGUSR1), baud pacing.

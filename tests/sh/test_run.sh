@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `packline run`: the inbox is imported whole or not at all, refused files go
 # to failed/ with their errors, imported orders are processed once, SIGTERM
 # stops the loop cleanly.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/sh/test_time64.sh - the agent uses no library call whose ABI breaks
 # with a 64-bit time_t on Debian 12 armhf (list and reasons:
 # cross/time64-abi.txt; the decision: cross/arm-linux-gnueabihf.cmake).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/shim/ptyshim.c - LD_PRELOAD shim: let libserialport open pseudo-terminals.
  *
  * TEST ONLY. libserialport 0.1.1 reads the modem lines with TIOCMGET in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/check.h - a tiny assert header (libuv task.h, CUPS testBegin).
  *
  * Each CHECK prints both values and the line on failure and counts; the test

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_config.c - the INI configuration: every error with its place. */
 #include "agent/config.h"
 #include "base/err.h"
-#include "fiscal/rules.h"
-#include "fiscal/template.h"
+#include "core/rules.h"
+#include "core/template.h"
 #include "check.h"
 
 #include <stdarg.h>

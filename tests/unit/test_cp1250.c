@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_cp1250.c - UTF-8 <-> Windows-1250. */
 #include "check.h"
 

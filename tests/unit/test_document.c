@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_document.c - documents from orders: lines, the delivery
- * line, per-rate VAT sums by the method of fiscal/money.h (checked against
+ * line, per-rate VAT sums by the method of core/money.h (checked against
  * figures computed by hand), buyer data per kind, dates in local time. */
 #include "base/err.h"
-#include "fiscal/document.h"
+#include "core/document.h"
 #include "tests/unit/check.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_label.c - label templates: load-time checks, fit rules, golden ZPL.
  *
  * The sample templates in examples/labels/ rendered for fixed orders must equal the files in
@@ -7,7 +8,7 @@
  */
 #include "base/diag.h"
 #include "base/err.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 #include "labels/label.h"
 #include "labels/zpl.h"
 #include "tests/unit/check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_label_job.c - the journalled label job with real parts: a SQLite journal in a
  * temp dir, the ShipX fake (tests/fakes/shipx_fake.py), the file printer, a closed TCP port as a
  * dead printer, and a private cupsd (tests/sh/cups_private.sh) when cupsd is installed.
@@ -10,7 +11,7 @@
  */
 #include "agent/config.h"
 #include "agent/label_job.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/clock.h"
 #include "base/diag.h"
 #include "base/err.h"

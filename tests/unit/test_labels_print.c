@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_labels_print.c - printers other than CUPS (that one has its own test with a
  * private cupsd: tests/sh/test_cups_labels.sh): the file printer, raw TCP 9100 against a local
  * listener, and the USB printer through a fake bulk-transfer layer (no USB bus here), plus the

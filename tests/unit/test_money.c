@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_money.c - rounding, the VAT method, format/parse, rates. */
 #include "base/err.h"
-#include "fiscal/money.h"
+#include "core/money.h"
 #include "tests/unit/check.h"
 
 #include <limits.h>

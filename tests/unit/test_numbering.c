@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_numbering.c - number patterns: tokens, padding, periods, errors. */
-#include "fiscal/numbering.h"
+#include "core/numbering.h"
 
 #include "base/err.h"
 #include "check.h"

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_order.c - order lifecycle, NIP/GTIN checks, the JSON format
  * and every validation rule with the exact path it reports (docs/orders.md). */
 #include "base/diag.h"
 #include "base/err.h"
-#include "fiscal/ident.h"
-#include "fiscal/order.h"
-#include "fiscal/order_json.h"
+#include "core/ident.h"
+#include "core/order.h"
+#include "core/order_json.h"
 #include "tests/unit/check.h"
 
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_posnet_driver.c - the POSNET driver against recordings and the simulator.
  *
  * 1. Cassettes: for the same receipt content as a real printer's recorded
@@ -16,7 +17,7 @@
  *    and a TCP socket on 127.0.0.1, with the simulator in a forked child.
  */
 #include "agent/receipt_job.h"
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "drivers/posnet_dev.h"

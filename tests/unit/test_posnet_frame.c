@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_posnet_frame.c - POSNET frame codec: CRC goldens, building, parsing. */
 #include "check.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_posnet_sim.c - the POSNET simulator against the recorded
  * cassettes, its fiscal rules, tokens, faults and persistence. */
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_rules.c - folding, the rule expression language, rule sets.
  *
  * The product examples are decided twice: with orders built here field by
@@ -5,10 +6,10 @@
  * real JSON reader, against both the built-in rule set and
  * examples/packline.ini.
  */
-#include "fiscal/expr.h"
-#include "fiscal/fold.h"
-#include "fiscal/order_json.h"
-#include "fiscal/rules.h"
+#include "core/expr.h"
+#include "core/fold.h"
+#include "core/order_json.h"
+#include "core/rules.h"
 
 #include "base/err.h"
 #include "check.h"

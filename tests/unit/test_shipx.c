@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_shipx.c - the ShipX client against a local fake that keeps ShipX's contract
  * (tests/fakes/shipx_fake.py): asynchronous confirmation, label only when confirmed, error
  * bodies, listing; and the case that matters most: the create call times out AFTER the server
@@ -7,7 +8,7 @@
 #include "base/err.h"
 #include "connectors/http.h"
 #include "connectors/shipx.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 #include "tests/unit/check.h"
 
 #include <cjson/cJSON.h>

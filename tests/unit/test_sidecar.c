@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_sidecar.c - base/lazylib and base/sidecar: a library opened
  * on first use says clearly when it is missing; the sidecar answers, is
  * restarted when it died while idle, reports -PL_EUNKNOWN (never a retry)

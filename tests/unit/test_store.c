@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_store.c - the SQLite store on real files in a temp dir.
  *
  * Round trips of every field, re-import semantics, batch atomicity,
  * migrations, gapless numbering (also across four processes), the journal's
  * state machine, and SIGKILL of a writer in the middle of its transactions.
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/diag.h"
 #include "base/err.h"
 #include "base/log.h"

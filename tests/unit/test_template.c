@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_template.c - macros, filters, escapes, compile errors, caps. */
-#include "fiscal/template.h"
+#include "core/template.h"
 
 #include "base/err.h"
 #include "check.h"

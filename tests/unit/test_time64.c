@@ -1,16 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_time64.c - dates after 19 January 2038 on every target.
  *
  * The armhf build uses -D_TIME_BITS=64 (cross/arm-linux-gnueabihf.cmake);
  * this test is what proves that decision: under qemu-arm it checks the libc
  * calls the agent makes (gmtime_r, timegm, localtime_r, stat, utimensat) and
- * the project's own date code (base/clock.h, fiscal/numbering.h) with dates
+ * the project's own date code (base/clock.h, core/numbering.h) with dates
  * in 2040 and 2106. With a 32-bit time_t every one of them wraps to 1901.
  * It also checks SQLite's date functions, which do their own 64-bit
  * arithmetic even though Debian 12's armhf libsqlite3 has a 32-bit time_t.
  */
 #include "base/clock.h"
 #include "base/diag.h"
-#include "fiscal/numbering.h"
+#include "core/numbering.h"
 
 #include "check.h"
 

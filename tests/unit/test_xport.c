@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_xport.c - transports against real pseudo-terminals and TCP sockets.
  *
  * Serial: an openpty() pair, the slave opened through libserialport with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/test_zpl.c - the ZPL II builder: exact bytes, escaping, sizes, refusals. */
 #include "base/err.h"
 #include "labels/zpl.h"

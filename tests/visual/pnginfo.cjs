@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pnginfo.cjs - ink bounding box of a rendered label (node built-ins only: zlib).
 // usage: node pnginfo.cjs FILE.png [X0 Y0 X1 Y1]
 // Prints "W H" of the image, then "x0 y0 x1 y1" of the dark pixels (value < 128), only those

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // render.cjs - render one ZPL label to PNG, offline (zpl-renderer-js: zebrash compiled to WASM).
 // usage: node render.cjs LABEL.zpl OUT.png [DOTS_PER_MM] [LABEL2.zpl OUT2.png DOTS_PER_MM ...]
 // The canvas is sized from the label's own ^PW/^LL so nothing is clipped by the renderer

@@ -1,4 +1,5 @@
-/* fiscal/fold.h - case- and diacritics-insensitive text folding (UTF-8).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/fold.h - case- and diacritics-insensitive text folding (UTF-8).
  *
  * Warehouse people type "faktura", shops send "FAKTURĘ" and "Fakturka"; a rule
  * `notes ~ "faktur"` must match all of them. Folding maps every letter to a
@@ -23,8 +24,8 @@
  *
  * Pure: no I/O, no allocation.
  */
-#ifndef PL_FISCAL_FOLD_H
-#define PL_FISCAL_FOLD_H
+#ifndef PL_CORE_FOLD_H
+#define PL_CORE_FOLD_H
 
 #include <stdbool.h>
 #include <stddef.h>

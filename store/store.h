@@ -1,4 +1,5 @@
-/* agent/store.h - the durable store, behind a vtable.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store/store.h - the durable store, behind a vtable.
  *
  * Callers see only struct store and the store_*() wrappers; a backend
  * (store_sqlite.c today, PostgreSQL later) fills struct store_ops. Every
@@ -10,12 +11,12 @@
  * Structs handed to callbacks are owned by the store and valid only during the
  * call; copy what you keep.
  */
-#ifndef PL_AGENT_STORE_H
-#define PL_AGENT_STORE_H
+#ifndef PL_STORE_STORE_H
+#define PL_STORE_STORE_H
 
-#include "fiscal/document.h"
-#include "fiscal/numbering.h"
-#include "fiscal/order.h"
+#include "core/document.h"
+#include "core/numbering.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stddef.h>

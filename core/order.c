@@ -1,9 +1,10 @@
-/* fiscal/order.c - lifecycle of struct order (see order.h for ownership). */
-#include "fiscal/order.h"
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/order.c - lifecycle of struct order (see order.h for ownership). */
+#include "core/order.h"
 
 #include "base/diag.h"
 #include "base/err.h"
-#include "fiscal/ident.h"
+#include "core/ident.h"
 
 #include <limits.h>
 #include <stdarg.h>

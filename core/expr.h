@@ -1,4 +1,5 @@
-/* fiscal/expr.h - the rule expression language over an order.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/expr.h - the rule expression language over an order.
  *
  *   status == "accepted" and payment.type == "transfer" and payment.status != "paid"
  *   notes ~ "faktur" or not empty(buyer.nip)
@@ -21,11 +22,11 @@
  * expr_free(). A compiled expression is immutable and may be evaluated any
  * number of times, from any thread.
  */
-#ifndef PL_FISCAL_EXPR_H
-#define PL_FISCAL_EXPR_H
+#ifndef PL_CORE_EXPR_H
+#define PL_CORE_EXPR_H
 
 #include "base/buf.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* fiscal/money.h - money in integer minor units, VAT rates and VAT arithmetic.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/money.h - money in integer minor units, VAT rates and VAT arithmetic.
  *
  * Money is int64_t minor units (grosze for PLN) with an ISO 4217 code beside
  * it; never a double. Quantities are int64_t thousandths ("milli-units"):
@@ -14,8 +15,8 @@
  * order carry the same totals. Line-level net/VAT are shown computed the same
  * way, but the per-rate sums are authoritative.
  */
-#ifndef PL_FISCAL_MONEY_H
-#define PL_FISCAL_MONEY_H
+#ifndef PL_CORE_MONEY_H
+#define PL_CORE_MONEY_H
 
 #include <stdbool.h>
 #include <stdint.h>

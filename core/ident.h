@@ -1,4 +1,5 @@
-/* fiscal/ident.h - buyer tax ids (NIP, EU VAT ids) and product codes (GTIN).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/ident.h - buyer tax ids (NIP, EU VAT ids) and product codes (GTIN).
  *
  * NIP (Polish tax id): 10 digits d1..d10; sum(d_i * w_i) for i = 1..9 with
  * weights 6 5 7 2 3 4 5 6 7, taken mod 11, must equal d10. A sum mod 11 of 10
@@ -22,8 +23,8 @@
  * Pure functions: no allocation, no I/O. `why` buffers get a sentence a
  * person can act on ("check digit is 9, expected 8"); they may be NULL.
  */
-#ifndef PL_FISCAL_IDENT_H
-#define PL_FISCAL_IDENT_H
+#ifndef PL_CORE_IDENT_H
+#define PL_CORE_IDENT_H
 
 #include <stdbool.h>
 #include <stddef.h>

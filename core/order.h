@@ -1,18 +1,19 @@
-/* fiscal/order.h - the customer order (ZK) as the agent keeps it.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/order.h - the customer order (ZK) as the agent keeps it.
  *
  * Strings are fixed-size, NUL-terminated arrays: the caps are part of the
  * validation contract (docs/orders.md), so an order that fits the struct fits
  * the store, the printer and every template. Money is int64 minor units,
- * quantities are thousandths (see fiscal/money.h).
+ * quantities are thousandths (see core/money.h).
  *
  * Ownership: struct order is embedded or allocated by the caller;
  * order_init() zeroes it, order_release() frees the lines array. Copy with
  * order_copy(), never with memcpy (the lines are owned).
  */
-#ifndef PL_FISCAL_ORDER_H
-#define PL_FISCAL_ORDER_H
+#ifndef PL_CORE_ORDER_H
+#define PL_CORE_ORDER_H
 
-#include "fiscal/money.h"
+#include "core/money.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -105,7 +106,7 @@ struct diag;
  * UTF-8 text without control bytes, e-mail shape, line sum == total, ...).
  * Errors go to `d` under JSON paths rooted at `path` ("$.orders[3]" gives
  * "$.orders[3].lines[1].ean"); a place that already has an error in `d` gets
- * no second one. Returns 0 or -PL_EINVAL. Used by fiscal/order_json.c and by
+ * no second one. Returns 0 or -PL_EINVAL. Used by core/order_json.c and by
  * connectors that build orders in C. */
 int order_validate(const struct order *o, const char *path, struct diag *d);
 /* Known values (docs/orders.md): order status, payment type, payment status. */

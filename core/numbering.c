@@ -1,10 +1,11 @@
-/* fiscal/numbering.c - document number patterns (see numbering.h).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/numbering.c - document number patterns (see numbering.h).
  *
  * One scanner (num_next) walks a pattern and yields literal bytes or tokens;
  * numbering_init() uses it to validate and numbering_format() to print, so the
  * two can never disagree about what a pattern means.
  */
-#include "fiscal/numbering.h"
+#include "core/numbering.h"
 
 #include "base/err.h"
 

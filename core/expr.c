@@ -1,4 +1,5 @@
-/* fiscal/expr.c - compile and evaluate rule expressions (see expr.h).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/expr.c - compile and evaluate rule expressions (see expr.h).
  *
  * A hand-written recursive-descent parser builds an AST; and/or nodes are
  * n-ary so that a long chain of `or` does not make a deep tree, and the only
@@ -13,10 +14,10 @@
  * after bringing both sides to the same scale, so `total >= 450.00` is
  * 45000 grosze against the order's grosze with no floating point anywhere.
  */
-#include "fiscal/expr.h"
+#include "core/expr.h"
 
 #include "base/err.h"
-#include "fiscal/fold.h"
+#include "core/fold.h"
 
 #include <stdarg.h>
 #include <stdint.h>

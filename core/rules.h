@@ -1,4 +1,5 @@
-/* fiscal/rules.h - the ordered rule set that decides which document an order gets.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/rules.h - the ordered rule set that decides which document an order gets.
  *
  *   [rule "cancelled"]
  *   when  = status in ("cancelled", "returned")
@@ -20,14 +21,14 @@
  * allocated (rules_new/rules_free); it owns its rules and their expressions.
  * A filled rule set is immutable while decisions are taken from it.
  */
-#ifndef PL_FISCAL_RULES_H
-#define PL_FISCAL_RULES_H
+#ifndef PL_CORE_RULES_H
+#define PL_CORE_RULES_H
 
 #include "base/buf.h"
 #include "base/diag.h"
-#include "fiscal/document.h"
-#include "fiscal/expr.h"
-#include "fiscal/order.h"
+#include "core/document.h"
+#include "core/expr.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stddef.h>

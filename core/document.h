@@ -1,19 +1,20 @@
-/* fiscal/document.h - the fiscal or accounting document issued for an order.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/document.h - the fiscal or accounting document issued for an order.
  *
  * A document is built from an order by doc_from_order(): lines with net, VAT
- * and gross, per-rate sums computed by the method in fiscal/money.h. It gets
- * its number when it is stored (agent/store.h takes the number in the same
+ * and gross, per-rate sums computed by the method in core/money.h. It gets
+ * its number when it is stored (store/store.h takes the number in the same
  * transaction). Its state moves pending -> issued | failed, issued ->
  * cancelled; a correction links the document it corrects.
  *
  * Ownership: struct document is embedded by the caller; doc_init() zeroes it,
  * doc_release() frees the lines.
  */
-#ifndef PL_FISCAL_DOCUMENT_H
-#define PL_FISCAL_DOCUMENT_H
+#ifndef PL_CORE_DOCUMENT_H
+#define PL_CORE_DOCUMENT_H
 
-#include "fiscal/money.h"
-#include "fiscal/order.h"
+#include "core/money.h"
+#include "core/order.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,9 +1,10 @@
-/* agent/store.c - backend choice by DSN, job state names, job ownership.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store/store.c - backend choice by DSN, job state names, job ownership.
  *
  * The backends live in store_<backend>.c; this file only routes a DSN to one
  * of them so that callers never name a backend.
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
 

@@ -1,11 +1,12 @@
-/* fiscal/money.c - integer money, VAT rates and the VAT method of money.h.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/money.c - integer money, VAT rates and the VAT method of money.h.
  *
  * All arithmetic goes through money_muldiv_round(), which does the product in
  * 128 bits, so a line of 999 999.99 PLN x 1 000 000 units cannot overflow
  * silently; a result that does not fit int64 saturates (callers validate
- * ranges long before that, see fiscal/order_json.c).
+ * ranges long before that, see core/order_json.c).
  */
-#include "fiscal/money.h"
+#include "core/money.h"
 
 #include "base/err.h"
 

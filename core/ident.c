@@ -1,5 +1,6 @@
-/* fiscal/ident.c - NIP / EU VAT id and GTIN check digits (see ident.h). */
-#include "fiscal/ident.h"
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/ident.c - NIP / EU VAT id and GTIN check digits (see ident.h). */
+#include "core/ident.h"
 
 #include <stdarg.h>
 #include <stdio.h>

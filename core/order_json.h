@@ -1,4 +1,5 @@
-/* fiscal/order_json.h - orders from and to JSON (format: docs/orders.md).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/order_json.h - orders from and to JSON (format: docs/orders.md).
  *
  * A text holds one order object, an array of orders, or {"orders": [...]}.
  * Parsing validates EVERYTHING before it returns anything: types, caps (the
@@ -17,11 +18,11 @@
  * order_array_free(). order_to_json() returns a new cJSON tree the caller
  * deletes with cJSON_Delete().
  */
-#ifndef PL_FISCAL_ORDER_JSON_H
-#define PL_FISCAL_ORDER_JSON_H
+#ifndef PL_CORE_ORDER_JSON_H
+#define PL_CORE_ORDER_JSON_H
 
 #include "base/diag.h"
-#include "fiscal/order.h"
+#include "core/order.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* agent/store_sqlite.c - the SQLite backend of agent/store.h.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store/store_sqlite.c - the SQLite backend of store/store.h.
  *
  * Durability (docs/store.md): WAL with synchronous=FULL, so a commit is on
  * disk when COMMIT returns (WAL+NORMAL may lose the last commits on power
@@ -15,7 +16,7 @@
  * they see one snapshot. Listings first collect ids and then load and report
  * each row with no statement open, so a callback may write to the store.
  */
-#include "agent/store.h"
+#include "store/store.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"

@@ -1,4 +1,5 @@
-/* fiscal/template.h - texts with macros: "Zamówienie {order.number} z {order.date|%d.%m.%Y}".
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/template.h - texts with macros: "Zamówienie {order.number} z {order.date|%d.%m.%Y}".
  *
  * A template is compiled once, when the configuration loads, against the set
  * of macro names it may use: the built-in names (tmpl_macro_names()) plus the
@@ -17,12 +18,12 @@
  * keeps no pointer to the text, the vars or any context. A compiled template
  * is immutable and may be rendered from any thread.
  */
-#ifndef PL_FISCAL_TEMPLATE_H
-#define PL_FISCAL_TEMPLATE_H
+#ifndef PL_CORE_TEMPLATE_H
+#define PL_CORE_TEMPLATE_H
 
 #include "base/buf.h"
-#include "fiscal/document.h"
-#include "fiscal/order.h"
+#include "core/document.h"
+#include "core/order.h"
 
 #include <stdbool.h>
 #include <stddef.h>

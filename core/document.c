@@ -1,6 +1,7 @@
-/* fiscal/document.c - documents built from orders, with the VAT method of
- * fiscal/money.h: per rate, VAT is taken from the sum of gross values. */
-#include "fiscal/document.h"
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/document.c - documents built from orders, with the VAT method of
+ * core/money.h: per rate, VAT is taken from the sum of gross values. */
+#include "core/document.h"
 
 #include "base/clock.h"
 #include "base/err.h"

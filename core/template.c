@@ -1,4 +1,5 @@
-/* fiscal/template.c - compile and render macro templates (see template.h).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/template.c - compile and render macro templates (see template.h).
  *
  * A compiled template is a list of parts: literal text (braces already
  * unescaped) and macros (a pointer into the built-in table or an extra name,
@@ -6,7 +7,7 @@
  * the whitelist is small, the output must not depend on the locale, and a
  * format string from the configuration never reaches a libc format function.
  */
-#include "fiscal/template.h"
+#include "core/template.h"
 
 #include "base/err.h"
 

@@ -1,16 +1,17 @@
-/* fiscal/order_json.c - orders from and to JSON (docs/orders.md).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/order_json.c - orders from and to JSON (docs/orders.md).
  *
  * Two passes per order: this file checks the JSON side (types, caps, number
  * forms, dates, unknown fields) while copying into struct order, then
- * order_validate() (fiscal/order.c) checks the meaning (check digits, known
+ * order_validate() (core/order.c) checks the meaning (check digits, known
  * values, sums). order_validate() skips a place that already has an error, so
  * a price written as a string is reported once, not also as "must be >= 0".
  */
-#include "fiscal/order_json.h"
+#include "core/order_json.h"
 
 #include "base/clock.h"
 #include "base/err.h"
-#include "fiscal/ident.h"
+#include "core/ident.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,16 +1,17 @@
-/* fiscal/numbering.h - document number patterns ("FV/{YYYY}/{NNNN}").
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/numbering.h - document number patterns ("FV/{YYYY}/{NNNN}").
  *
  * Tokens: {YYYY} {YY} {MM} {DD} and one counter {N}, {NN}, {NNN}... whose
  * width is the zero padding (a counter wider than the pad is printed whole).
  * `{{` and `}}` are literal braces. Each pattern has a reset period; the
  * counter lives in the store under (kind, period key) and the number is taken
- * in the same transaction that stores the document (agent/store.h), which is
+ * in the same transaction that stores the document (store/store.h), which is
  * what makes numbers gapless and unique across processes.
  *
  * Pure: no I/O, no allocation.
  */
-#ifndef PL_FISCAL_NUMBERING_H
-#define PL_FISCAL_NUMBERING_H
+#ifndef PL_CORE_NUMBERING_H
+#define PL_CORE_NUMBERING_H
 
 #include "base/diag.h"
 

@@ -1,10 +1,11 @@
-/* fiscal/fold.c - UTF-8 case and diacritics folding (see fold.h).
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/fold.c - UTF-8 case and diacritics folding (see fold.h).
  *
  * A fold iterator yields the folded bytes of a string one at a time, so that
  * equality and substring search need no buffer at all; fold_text() is the
  * same iterator drained into the caller's buffer.
  */
-#include "fiscal/fold.h"
+#include "core/fold.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,6 @@
-/* fiscal/rules.c - ordered document rules (see rules.h, docs/rules.md). */
-#include "fiscal/rules.h"
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core/rules.c - ordered document rules (see rules.h, docs/rules.md). */
+#include "core/rules.h"
 
 #include "base/err.h"
 
