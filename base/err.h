@@ -23,7 +23,8 @@
 	XX(BUSY, "busy")                                                                           \
 	XX(DEVICE, "device error")                                                                 \
 	XX(STATE, "wrong state")                                                                   \
-	XX(UNKNOWN, "outcome unknown")
+	XX(UNKNOWN, "outcome unknown")                                                             \
+	XX(LOST, "claim lost to another owner")
 
 enum pl_err {
 	PL_OK = 0,

@@ -74,8 +74,62 @@ struct job {
 	char *request;            /* JSON text, owned (free()) */
 	char *result;             /* JSON text, owned, may be NULL */
 	int64_t created, updated; /* unix milliseconds */
+	/* Claims (docs/journal.md). Only the owner performs a job; every
+	 * change it makes names the state it expects and itself (CAS). */
+	char resource[48];   /* device the effect drives ("printer:fiscal"); "" = none */
+	char owner[80];      /* "station:pid:nonce" of the claimer; "" = unclaimed */
+	int64_t lease_until; /* unix ms the claim lapses at; 0 when unclaimed */
+	int64_t not_before;  /* unix ms before which nobody claims it; JOB_HELD = operator */
+	int64_t doc_id;      /* document the job created or settles; 0 = none */
+	bool reclaimed;      /* job_claim: taken from an owner whose claim lapsed (or a
+			      * SENDING/UNKNOWN job): look the outcome up before acting */
 };
 void job_release(struct job *j);
+
+/* not_before of a job left for the operator: never claimed by a worker. */
+#define JOB_HELD INT64_MAX
+
+/* Owner test for job_claim: true when `owner` (another process's
+ * "station:pid:nonce") is known to be gone, so its lease need not lapse. */
+typedef bool store_owner_gone_fn(const char *owner, void *arg);
+
+struct job_claim {
+	const char *owner;        /* required, shorter than job.owner */
+	int64_t lease_ms;         /* > 0 */
+	int64_t id;               /* this job only; 0 = the next claimable job */
+	const char *const *kinds; /* with id 0: only these kinds (nkinds of them) */
+	size_t nkinds;
+	store_owner_gone_fn *gone; /* optional */
+	void *gone_arg;
+};
+
+/* One CAS step of a claimed job. */
+struct job_step {
+	int64_t id;
+	const char *owner;       /* must still hold the claim */
+	enum job_state from, to; /* the state expected now, and the next */
+	bool new_attempt;        /* only failed -> pending */
+	const char *result;      /* evidence JSON; NULL keeps the stored one */
+	const char *note;        /* one line for the attempts history; NULL = none */
+	bool release;            /* drop the claim (always for done/cancelled) */
+	int64_t not_before;      /* with release: next claim not before (JOB_HELD) */
+	int64_t lease_ms;        /* > 0: renew the lease as well */
+	/* The document settled in the SAME transaction (0 = none): a job never
+	 * ends done with its document still pending. */
+	int64_t doc_id;
+	enum doc_state doc_state;
+	const char *remote_id; /* NULL keeps the stored one */
+};
+
+/* One row of a job's history (every claim and step). */
+struct job_attempt {
+	int64_t at; /* unix ms */
+	char owner[80];
+	char from[16], to[16];
+	char note[160];
+	char *evidence; /* owned by the store, valid during the callback */
+};
+typedef int store_attempt_fn(const struct job_attempt *a, void *arg); /* non-zero stops */
 
 /* Listing callbacks run with no statement open: they may call the store,
  * writes included (the start-up sweep updates jobs from job_list). */
@@ -131,19 +185,54 @@ struct store_ops {
 	/* Journal. job_begin inserts the intent (PENDING) unless the idem_key
 	 * exists, in which case it loads the existing job into *j and returns
 	 * -PL_EEXIST (j's own request/result are freed first: they are owned).
-	 * On success fills id, state (PENDING), attempt (1), created, updated. */
+	 * j->resource and j->doc_id are stored with it. On success fills id, state (PENDING), attempt (1), created, updated. */
 	int (*job_begin)(struct store *s, struct job *j);
 	/* Move a job to `state`, bump attempt when `new_attempt`, set result
 	 * (may be NULL: keep). One durable commit. Allowed (else -PL_ESTATE):
 	 * pending -> sending|failed|cancelled; sending -> sending|done|failed|
 	 * unknown; unknown -> unknown|done|failed; failed -> cancelled, or
-	 * failed -> pending with new_attempt (only there). docs/store.md. */
+	 * failed -> pending with new_attempt (only there). docs/store.md.
+	 * Only for unclaimed jobs (-PL_ELOST when a live owner holds it): a
+	 * claimed job moves by job_step. */
 	int (*job_update)(struct store *s, int64_t id, enum job_state state, bool new_attempt,
 			  const char *result);
 	/* *out is overwritten, not released: job_release() a previous one. */
 	int (*job_get)(struct store *s, int64_t id, struct job *out);
 	/* Jobs in a state (e.g. JOB_SENDING at start-up), oldest first. */
 	int (*job_list)(struct store *s, enum job_state state, store_job_fn *fn, void *arg);
+
+	/* Claim a job (struct job_claim; docs/journal.md). Claimable: state
+	 * pending, sending or unknown; not_before passed; unclaimed, or its
+	 * owner's lease lapsed (or c->gone says the owner is gone); and no
+	 * other job on the same resource is claimed by a live owner. A pending
+	 * job is not started while its resource has a sending/unknown job
+	 * (that one is reconciled first, or blocks when held). With c->id 0
+	 * the oldest reclaimable job comes first, then the oldest pending one.
+	 * Fills *out (overwritten: job_release() a previous one), with
+	 * out->reclaimed. 0; -PL_ENOTFOUND (no such job, or with id 0 nothing
+	 * claimable); with an id: -PL_EBUSY (a live owner holds it or its
+	 * resource: wait), -PL_ESTATE (final, held, deferred or blocked; read
+	 * it with job_get). One transaction, recorded in the history. */
+	int (*job_claim)(struct store *s, const struct job_claim *c, struct job *out);
+	/* Apply a step (struct job_step) if the job is in st->from and owned
+	 * by st->owner, else -PL_ELOST (nothing written). Transitions as
+	 * job_update, plus pending -> pending (new evidence). -PL_ESTATE when
+	 * the document transition is not allowed. One transaction. */
+	int (*job_step)(struct store *s, const struct job_step *st);
+	/* Extend the owner's lease to now + lease_ms. -PL_ELOST. */
+	int (*job_renew)(struct store *s, int64_t id, const char *owner, int64_t lease_ms);
+	/* Create the job's document, numbered (num may be NULL) in the same
+	 * transaction, by the owner of a pending job with no document yet:
+	 * fills d->id and d->number and the job's doc_id. -PL_ELOST when not
+	 * the owner or not pending; -PL_EEXIST (d->id = the job's document)
+	 * when the job already has one. On failure the number is given back. */
+	int (*job_doc_insert)(struct store *s, int64_t job_id, const char *owner,
+			      struct document *d, const struct numbering *num);
+	/* The job's history, oldest first. */
+	int (*job_attempts)(struct store *s, int64_t id, store_attempt_fn *fn, void *arg);
+	/* Start-up repair: documents still pending whose job is done become
+	 * issued (remote_id from the job's evidence "key"). *fixed = count. */
+	int (*job_repair)(struct store *s, size_t *fixed);
 
 	/* Audit log of manual actions. */
 	int (*audit_add)(struct store *s, const char *actor, const char *action, const char *object,
@@ -233,6 +322,31 @@ static inline int store_job_get(struct store *s, int64_t id, struct job *out)
 static inline int store_job_list(struct store *s, enum job_state state, store_job_fn *fn, void *arg)
 {
 	return s->ops->job_list(s, state, fn, arg);
+}
+static inline int store_job_claim(struct store *s, const struct job_claim *c, struct job *out)
+{
+	return s->ops->job_claim(s, c, out);
+}
+static inline int store_job_step(struct store *s, const struct job_step *st)
+{
+	return s->ops->job_step(s, st);
+}
+static inline int store_job_renew(struct store *s, int64_t id, const char *owner, int64_t lease_ms)
+{
+	return s->ops->job_renew(s, id, owner, lease_ms);
+}
+static inline int store_job_doc_insert(struct store *s, int64_t job_id, const char *owner,
+				       struct document *d, const struct numbering *num)
+{
+	return s->ops->job_doc_insert(s, job_id, owner, d, num);
+}
+static inline int store_job_attempts(struct store *s, int64_t id, store_attempt_fn *fn, void *arg)
+{
+	return s->ops->job_attempts(s, id, fn, arg);
+}
+static inline int store_job_repair(struct store *s, size_t *fixed)
+{
+	return s->ops->job_repair(s, fixed);
 }
 static inline int store_audit_add(struct store *s, const char *actor, const char *action,
 				  const char *object, const char *detail, int64_t now)

@@ -160,6 +160,33 @@ static const char *const migrations[] = {
     "  actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,\n"
     "  detail TEXT NOT NULL\n"
     ");\n",
+    /* 1 -> 2: claims (owner + lease, resource exclusion), the job's document,
+     * and the attempts history (docs/journal.md). Old receipt jobs get their
+     * printer as resource and their document from the request JSON. */
+    "ALTER TABLE jobs ADD COLUMN resource TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE jobs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE jobs ADD COLUMN doc_id INTEGER REFERENCES documents(id);\n"
+    "UPDATE jobs SET doc_id = json_extract(request, '$.doc_id')\n"
+    "  WHERE json_valid(request) AND json_extract(request, '$.doc_id') > 0\n"
+    "    AND EXISTS (SELECT 1 FROM documents d WHERE d.id = json_extract(jobs.request, "
+    "'$.doc_id'));\n"
+    "UPDATE jobs SET resource = 'printer:' || json_extract(request, '$.printer')\n"
+    "  WHERE kind = 'receipt' AND json_valid(request)\n"
+    "    AND json_type(request, '$.printer') = 'text';\n"
+    "CREATE INDEX jobs_resource ON jobs(resource, state) WHERE resource <> '';\n"
+    "CREATE INDEX jobs_doc ON jobs(doc_id) WHERE doc_id IS NOT NULL;\n"
+    "CREATE TABLE job_attempts (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  job_id INTEGER NOT NULL REFERENCES jobs(id),\n"
+    "  at INTEGER NOT NULL, -- unix milliseconds\n"
+    "  owner TEXT NOT NULL,\n"
+    "  from_state TEXT NOT NULL, to_state TEXT NOT NULL,\n"
+    "  note TEXT NOT NULL,\n"
+    "  evidence TEXT\n"
+    ");\n"
+    "CREATE INDEX job_attempts_job ON job_attempts(job_id, id);\n",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -252,8 +279,8 @@ static const char *const migrations[] = {
 #define COL_SET(c, t, f)   #c "=?,"
 
 #define JOB_SELECT                                                                                 \
-	"SELECT id, order_id, kind, state, attempt, idem_key, request, result, created, updated "  \
-	"FROM jobs "
+	"SELECT id, order_id, kind, state, attempt, idem_key, request, result, created, updated, " \
+	"resource, owner, lease_until, not_before, coalesce(doc_id, 0) FROM jobs "
 
 /* Prepared statements, prepared on first use and kept for the connection. */
 enum st_id {
@@ -292,6 +319,15 @@ enum st_id {
 	ST_JOB_BY_ID,
 	ST_JOB_UPDATE,
 	ST_JOB_LIST,
+	ST_JOB_CLAIM_CANDIDATES,
+	ST_JOB_RESOURCE_BUSY,
+	ST_JOB_CLAIM_SET,
+	ST_JOB_STEP,
+	ST_JOB_RENEW,
+	ST_JOB_SET_DOC,
+	ST_JOB_ATTEMPT_INSERT,
+	ST_JOB_ATTEMPTS_SELECT,
+	ST_JOB_REPAIR,
 	ST_AUDIT_INSERT,
 	ST_COUNT
 };
@@ -345,7 +381,39 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_DOC_STATE_SET] = "UPDATE documents SET state = ?1, remote_id = coalesce(?2, remote_id), "
 			 "state_changed = ?4 WHERE id = ?3",
     [ST_JOB_INSERT] = "INSERT INTO jobs(order_id, kind, state, attempt, idem_key, request, "
-		      "result, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+		      "result, created, updated, resource, doc_id) "
+		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+    /* Reclaimable (claimed with a lapsed lease, or sending/unknown) first,
+     * then pending; oldest first within each. ?1 now, ?2 id or 0. The owner
+     * test (c->gone) and the resource test run on each candidate in C. */
+    [ST_JOB_CLAIM_CANDIDATES] =
+	JOB_SELECT "WHERE state IN ('pending','sending','unknown') AND not_before <= ?1 "
+		   "AND (?2 = 0 OR id = ?2) "
+		   "ORDER BY (owner <> '' OR state <> 'pending') DESC, created, id LIMIT 256",
+    /* The other jobs of a resource that stop a claim: claimed ones (their
+     * owners are tested in C) and unsettled ones (sending/unknown). */
+    [ST_JOB_RESOURCE_BUSY] = "SELECT id, state, owner, lease_until, not_before FROM jobs "
+			     "WHERE resource = ?1 AND id <> ?2 AND "
+			     "(owner <> '' OR state IN ('sending','unknown'))",
+    [ST_JOB_CLAIM_SET] = "UPDATE jobs SET owner = ?1, lease_until = ?2, updated = ?3 WHERE id = ?4",
+    [ST_JOB_STEP] = "UPDATE jobs SET state = ?1, attempt = attempt + ?2, "
+		    "result = coalesce(?3, result), updated = ?4, "
+		    "owner = CASE WHEN ?5 THEN '' ELSE owner END, "
+		    "lease_until = CASE WHEN ?5 THEN 0 WHEN ?6 > 0 THEN ?6 ELSE lease_until END, "
+		    "not_before = CASE WHEN ?5 THEN ?7 ELSE not_before END "
+		    "WHERE id = ?8 AND state = ?9 AND owner = ?10",
+    [ST_JOB_RENEW] = "UPDATE jobs SET lease_until = ?1 WHERE id = ?2 AND owner = ?3",
+    [ST_JOB_SET_DOC] = "UPDATE jobs SET doc_id = ?1, updated = ?2 WHERE id = ?3",
+    [ST_JOB_ATTEMPT_INSERT] = "INSERT INTO job_attempts(job_id, at, owner, from_state, "
+			      "to_state, note, evidence) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_JOB_ATTEMPTS_SELECT] = "SELECT at, owner, from_state, to_state, note, evidence "
+			       "FROM job_attempts WHERE job_id = ?1 ORDER BY id",
+    [ST_JOB_REPAIR] = "UPDATE documents SET state = 'issued', state_changed = ?1, "
+		      "remote_id = coalesce((SELECT json_extract(j.result, '$.key') FROM jobs j "
+		      "WHERE j.doc_id = documents.id AND j.state = 'done' AND json_valid(j.result) "
+		      "AND json_type(j.result, '$.key') = 'text' LIMIT 1), remote_id) "
+		      "WHERE state = 'pending' AND id IN "
+		      "(SELECT doc_id FROM jobs WHERE state = 'done' AND doc_id IS NOT NULL)",
     [ST_JOB_BY_KEY] = JOB_SELECT "WHERE idem_key = ?1",
     [ST_JOB_BY_ID] = JOB_SELECT "WHERE id = ?1",
     [ST_JOB_UPDATE] = "UPDATE jobs SET state = ?1, attempt = attempt + ?2, "
@@ -1682,10 +1750,10 @@ static bool doc_transition_ok(enum doc_state from, enum doc_state to)
 	return false;
 }
 
-static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state,
-			    const char *remote_id)
+/* Check and write a document's state inside the caller's transaction. */
+static int doc_state_write(struct sqlite_store *s, int64_t id, enum doc_state state,
+			   const char *remote_id)
 {
-	struct sqlite_store *s = to_sq(base);
 	enum doc_state from = DOC_PENDING;
 	sqlite3_stmt *st;
 	int rc, ret;
@@ -1694,12 +1762,9 @@ static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state
 		return -PL_EINVAL;
 	if (remote_id && strlen(remote_id) >= sizeof(((struct document *)0)->remote_id))
 		return -PL_ETOOBIG;
-	ret = tx_begin(s);
-	if (ret)
-		return ret;
 	ret = st_get(s, ST_DOC_STATE_GET, &st);
 	if (ret)
-		return tx_end(s, ret);
+		return ret;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1727,10 +1792,30 @@ static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state
 		ret = b.rc ? sq_fail(s, b.rc, "bind document state")
 			   : st_run(s, st, "set document state");
 	}
-	return tx_end(s, ret);
+	return ret;
+}
+
+static int sq_doc_set_state(struct store *base, int64_t id, enum doc_state state,
+			    const char *remote_id)
+{
+	struct sqlite_store *s = to_sq(base);
+	int ret;
+
+	if (!dstate_name(state))
+		return -PL_EINVAL;
+	if (remote_id && strlen(remote_id) >= sizeof(((struct document *)0)->remote_id))
+		return -PL_ETOOBIG;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	return tx_end(s, doc_state_write(s, id, state, remote_id));
 }
 
 /* ---- journal ----------------------------------------------------------- */
+
+static int attempt_add(struct sqlite_store *s, int64_t job_id, const char *owner,
+		       enum job_state from, enum job_state to, const char *note,
+		       const char *evidence);
 
 static int job_read_row(struct sqlite_store *s, sqlite3_stmt *st, struct job *j)
 {
@@ -1748,6 +1833,11 @@ static int job_read_row(struct sqlite_store *s, sqlite3_stmt *st, struct job *j)
 	j->result = rd_dup(&r);
 	j->created = rd_int(&r);
 	j->updated = rd_int(&r);
+	READ_STR(&r, j->resource);
+	READ_STR(&r, j->owner);
+	j->lease_until = rd_int(&r);
+	j->not_before = rd_int(&r);
+	j->doc_id = rd_int(&r);
 	if (!r.bad && job_state_parse(state, &j->state) != 0)
 		r.bad = 1;
 	if (r.bad) {
@@ -1781,7 +1871,8 @@ static int sq_job_begin(struct store *base, struct job *j)
 
 	if (!j->kind[0] || !j->idem_key[0] ||
 	    strnlen(j->kind, sizeof(j->kind)) == sizeof(j->kind) ||
-	    strnlen(j->idem_key, sizeof(j->idem_key)) == sizeof(j->idem_key))
+	    strnlen(j->idem_key, sizeof(j->idem_key)) == sizeof(j->idem_key) ||
+	    strnlen(j->resource, sizeof(j->resource)) == sizeof(j->resource))
 		return -PL_EINVAL;
 	ret = tx_begin(s);
 	if (ret)
@@ -1811,10 +1902,14 @@ static int sq_job_begin(struct store *base, struct job *j)
 		bd_text(&b, j->request);
 		bd_text(&b, j->result);
 		bd_int(&b, now);
+		BIND_STR(&b, j->resource);
+		bd_ref(&b, j->doc_id);
 		ret = b.rc ? sq_fail(s, b.rc, "bind job") : st_run(s, st, "record job intent");
 	}
-	if (!ret)
+	if (!ret) {
 		j->id = sqlite3_last_insert_rowid(s->db);
+		ret = attempt_add(s, j->id, "", JOB_PENDING, JOB_PENDING, "intent recorded", NULL);
+	}
 	ret = tx_end(s, ret);
 	if (ret) {
 		j->id = 0;
@@ -1875,6 +1970,12 @@ static int sq_job_update(struct store *base, int64_t id, enum job_state state, b
 	ret = job_fetch(s, st, &cur);
 	if (ret)
 		return tx_end(s, ret);
+	if (cur.owner[0] && cur.lease_until >= now_ms()) {
+		pl_warn("store '%s': job %lld ('%s') is claimed by '%s': not changed", s->path,
+			(long long)id, cur.idem_key, cur.owner);
+		job_release(&cur);
+		return tx_end(s, -PL_ELOST);
+	}
 	if (!job_transition_ok(cur.state, state, new_attempt)) {
 		pl_warn("store '%s': job %lld ('%s') cannot go from %s to %s%s", s->path,
 			(long long)id, cur.idem_key, job_state_name(cur.state),
@@ -1953,6 +2054,428 @@ static int sq_job_list(struct store *base, enum job_state state, store_job_fn *f
 	return ret;
 }
 
+/* ---- claims (docs/journal.md) ------------------------------------------ */
+
+/* Append one history row inside the caller's transaction. */
+static int attempt_add(struct sqlite_store *s, int64_t job_id, const char *owner,
+		       enum job_state from, enum job_state to, const char *note,
+		       const char *evidence)
+{
+	sqlite3_stmt *st;
+	struct bd b;
+	int ret = st_get(s, ST_JOB_ATTEMPT_INSERT, &st);
+
+	if (ret)
+		return ret;
+	b = (struct bd){.st = st};
+	bd_int(&b, job_id);
+	bd_int(&b, now_ms());
+	bd_text(&b, owner ? owner : "");
+	bd_str(&b, job_state_name(from), 16);
+	bd_str(&b, job_state_name(to), 16);
+	bd_text(&b, note ? note : "");
+	bd_text(&b, evidence);
+	return b.rc ? sq_fail(s, b.rc, "bind job attempt") : st_run(s, st, "record job attempt");
+}
+
+/* A claim is live while its lease runs and the owner is not known gone. */
+static bool claim_live(const struct job_claim *c, const char *owner, int64_t lease_until,
+		       int64_t now)
+{
+	if (!owner[0] || lease_until < now)
+		return false;
+	if (c && c->owner && strcmp(owner, c->owner) == 0)
+		return true; /* our own: never "gone" */
+	return !(c && c->gone && c->gone(owner, c->gone_arg));
+}
+
+enum claim_verdict { CLAIM_OK, CLAIM_BUSY, CLAIM_BLOCKED };
+
+/* May job `j` be claimed now, as far as its resource goes? Another job on
+ * the resource claimed by a live owner -> busy (wait). For a pending job,
+ * an unsettled (sending/unknown) one that is not claimable itself (held for
+ * the operator or deferred) -> blocked: printing more would move the
+ * counters its reconciliation depends on. A claimable unsettled one comes
+ * first in the candidate order anyway, and blocks this one as busy. */
+static int resource_check(struct sqlite_store *s, const struct job_claim *c, const struct job *j,
+			  int64_t now, enum claim_verdict *out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	*out = CLAIM_OK;
+	if (!j->resource[0])
+		return 0;
+	ret = st_get(s, ST_JOB_RESOURCE_BUSY, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_text(st, 1, j->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		const char *owner = (const char *)sqlite3_column_text(st, 2);
+		int64_t lease = sqlite3_column_int64(st, 3);
+		int64_t not_before = sqlite3_column_int64(st, 4);
+		bool unsettled = state && (!strcmp(state, "sending") || !strcmp(state, "unknown"));
+
+		if (claim_live(c, owner ? owner : "", lease, now)) {
+			*out = CLAIM_BUSY;
+			break;
+		}
+		if (unsettled && j->state == JOB_PENDING) {
+			*out = not_before > now ? CLAIM_BLOCKED : CLAIM_BUSY;
+			if (*out == CLAIM_BLOCKED)
+				break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "read resource claims");
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sq_job_claim(struct store *base, const struct job_claim *c, struct job *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job *v = NULL;
+	size_t n = 0, cap = 0, pick = (size_t)-1;
+	sqlite3_stmt *st;
+	int64_t now = now_ms();
+	int rc, ret, by_id = -PL_ENOTFOUND;
+
+	if (!c || !c->owner || !c->owner[0] || c->lease_ms <= 0 ||
+	    strlen(c->owner) >= sizeof(out->owner))
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_CLAIM_CANDIDATES, &st);
+	if (ret)
+		return tx_end(s, ret);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, c->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct job *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		ret = job_read_row(s, st, &v[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = sq_fail(s, rc, "list claimable jobs");
+	sqlite3_reset(st);
+	for (size_t i = 0; !ret && i < n && pick == (size_t)-1; i++) {
+		enum claim_verdict cv;
+		bool kind_ok = c->id != 0 || c->nkinds == 0;
+
+		for (size_t k = 0; !kind_ok && k < c->nkinds; k++)
+			kind_ok = strcmp(v[i].kind, c->kinds[k]) == 0;
+		if (!kind_ok)
+			continue;
+		/* a live claim is never taken; our own is re-entered by id only */
+		if (claim_live(c, v[i].owner, v[i].lease_until, now) &&
+		    (c->id == 0 || strcmp(v[i].owner, c->owner) != 0)) {
+			by_id = -PL_EBUSY;
+			continue;
+		}
+		ret = resource_check(s, c, &v[i], now, &cv);
+		if (ret)
+			break;
+		if (cv != CLAIM_OK) {
+			by_id = cv == CLAIM_BUSY ? -PL_EBUSY : -PL_ESTATE;
+			continue;
+		}
+		pick = i;
+	}
+	if (!ret && pick == (size_t)-1) {
+		if (c->id == 0)
+			ret = -PL_ENOTFOUND;
+		else if (n == 0) {
+			/* not claimable by state: tell "no such job" from "final/held" */
+			struct job tmp;
+			ret = st_get(s, ST_JOB_BY_ID, &st);
+			if (!ret) {
+				sqlite3_bind_int64(st, 1, c->id);
+				ret = job_fetch(s, st, &tmp);
+				if (!ret) {
+					job_release(&tmp);
+					ret = -PL_ESTATE;
+				}
+			}
+		} else
+			ret = by_id;
+	}
+	if (!ret) {
+		struct job *j = &v[pick];
+		char note[160];
+		struct bd b;
+
+		j->reclaimed = j->owner[0] != '\0' || j->state != JOB_PENDING;
+		snprintf(note, sizeof(note), "%s%s%s", j->reclaimed ? "reclaimed" : "claimed",
+			 j->owner[0] ? " from " : "", j->owner);
+		ret = st_get(s, ST_JOB_CLAIM_SET, &st);
+		if (!ret) {
+			b = (struct bd){.st = st};
+			bd_text(&b, c->owner);
+			bd_int(&b, now + c->lease_ms);
+			bd_int(&b, now);
+			bd_int(&b, j->id);
+			ret = b.rc ? sq_fail(s, b.rc, "bind claim") : st_run(s, st, "claim job");
+		}
+		if (!ret)
+			ret = attempt_add(s, j->id, c->owner, j->state, j->state, note, NULL);
+		if (!ret) {
+			snprintf(j->owner, sizeof(j->owner), "%s", c->owner);
+			j->lease_until = now + c->lease_ms;
+		}
+	}
+	ret = tx_end(s, ret);
+	for (size_t i = 0; i < n; i++) {
+		if (!ret && i == pick)
+			continue;
+		job_release(&v[i]);
+	}
+	if (!ret)
+		*out = v[pick];
+	free(v);
+	return ret;
+}
+
+/* Read the job and test the CAS condition, in the caller's transaction. */
+static int cas_check(struct sqlite_store *s, int64_t id, const char *owner, enum job_state from,
+		     struct job *cur)
+{
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_JOB_BY_ID, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	ret = job_fetch(s, st, cur);
+	if (ret)
+		return ret;
+	if (cur->state != from || strcmp(cur->owner, owner) != 0) {
+		pl_warn("store '%s': job %lld ('%s') is %s owned by '%s', not %s owned by '%s': "
+			"claim lost",
+			s->path, (long long)id, cur->idem_key, job_state_name(cur->state),
+			cur->owner, job_state_name(from), owner);
+		job_release(cur);
+		return -PL_ELOST;
+	}
+	return 0;
+}
+
+static int sq_job_step(struct store *base, const struct job_step *js)
+{
+	struct sqlite_store *s = to_sq(base);
+	bool release;
+	struct job cur;
+	sqlite3_stmt *st;
+	int64_t now = now_ms();
+	int ret;
+
+	if (!js || !js->owner || !js->owner[0] || (unsigned)js->to >= JOB_STATE_COUNT ||
+	    (unsigned)js->from >= JOB_STATE_COUNT)
+		return -PL_EINVAL;
+	release = js->release || js->to == JOB_DONE || js->to == JOB_CANCELLED;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = cas_check(s, js->id, js->owner, js->from, &cur);
+	if (ret)
+		return tx_end(s, ret);
+	job_release(&cur);
+	if (!(js->from == JOB_PENDING && js->to == JOB_PENDING && !js->new_attempt) &&
+	    !job_transition_ok(js->from, js->to, js->new_attempt)) {
+		pl_warn("store '%s': job %lld cannot go from %s to %s", s->path, (long long)js->id,
+			job_state_name(js->from), job_state_name(js->to));
+		return tx_end(s, -PL_ESTATE);
+	}
+	ret = st_get(s, ST_JOB_STEP, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_str(&b, job_state_name(js->to), 16);
+		bd_int(&b, js->new_attempt ? 1 : 0);
+		bd_text(&b, js->result);
+		bd_int(&b, now);
+		bd_int(&b, release ? 1 : 0);
+		bd_int(&b, js->lease_ms > 0 ? now + js->lease_ms : 0);
+		bd_int(&b, js->not_before);
+		bd_int(&b, js->id);
+		bd_str(&b, job_state_name(js->from), 16);
+		bd_text(&b, js->owner);
+		ret = b.rc ? sq_fail(s, b.rc, "bind job step") : st_run(s, st, "job step");
+	}
+	if (!ret && sqlite3_changes(s->db) != 1)
+		ret = -PL_ELOST;
+	if (!ret && js->doc_id > 0)
+		ret = doc_state_write(s, js->doc_id, js->doc_state, js->remote_id);
+	if (!ret && (js->from != js->to || js->note))
+		ret = attempt_add(s, js->id, js->owner, js->from, js->to, js->note, js->result);
+	return tx_end(s, ret);
+}
+
+static int sq_job_renew(struct store *base, int64_t id, const char *owner, int64_t lease_ms)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!owner || !owner[0] || lease_ms <= 0)
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_RENEW, &st);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, now_ms() + lease_ms);
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+		ret = st_run(s, st, "renew lease");
+	}
+	if (!ret && sqlite3_changes(s->db) != 1)
+		ret = -PL_ELOST;
+	return tx_end(s, ret);
+}
+
+static int sq_job_doc_insert(struct store *base, int64_t job_id, const char *owner,
+			     struct document *d, const struct numbering *num)
+{
+	struct sqlite_store *s = to_sq(base);
+	char saved[sizeof(d->number)];
+	char period[NUMBERING_PERIOD_MAX];
+	int y = 0, m = 0, day = 0;
+	int64_t id = 0, value = 0;
+	struct job cur;
+	sqlite3_stmt *st;
+	int ret;
+
+	if (!owner || !owner[0] || (d->nlines && !d->lines) || d->nsums > VAT_RATE_COUNT ||
+	    d->kind == DOC_NONE || !kind_name(d->kind) || !dstate_name(d->state))
+		return -PL_EINVAL;
+	if (num) {
+		if (parse_date(d->issue_date, &y, &m, &day))
+			return -PL_EINVAL;
+		numbering_period(num, y, m, period);
+	}
+	memcpy(saved, d->number, sizeof(saved));
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = cas_check(s, job_id, owner, JOB_PENDING, &cur);
+	if (ret)
+		return tx_end(s, ret);
+	if (cur.doc_id > 0) {
+		d->id = cur.doc_id;
+		job_release(&cur);
+		tx_rollback(s);
+		return -PL_EEXIST;
+	}
+	job_release(&cur);
+	if (num) {
+		ret = counter_next(s, doc_kind_name(d->kind), period, &value);
+		if (!ret)
+			ret = numbering_format(num, y, m, day, value, d->number, sizeof(d->number));
+	}
+	if (!ret)
+		ret = doc_write(s, d, &id);
+	if (!ret)
+		ret = st_get(s, ST_JOB_SET_DOC, &st);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, now_ms());
+		sqlite3_bind_int64(st, 3, job_id);
+		ret = st_run(s, st, "link document to job");
+	}
+	if (!ret) {
+		char note[160];
+		snprintf(note, sizeof(note), "document %s %s", doc_kind_name(d->kind), d->number);
+		ret = attempt_add(s, job_id, owner, JOB_PENDING, JOB_PENDING, note, NULL);
+	}
+	ret = tx_end(s, ret);
+	if (ret) {
+		memcpy(d->number, saved, sizeof(saved));
+		return ret;
+	}
+	d->id = id;
+	return 0;
+}
+
+static int sq_job_attempts(struct store *base, int64_t id, store_attempt_fn *fn, void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job_attempt *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, ret = st_get(s, ST_JOB_ATTEMPTS_SELECT, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		struct job_attempt *a;
+
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct job_attempt *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		a = &v[n++];
+		memset(a, 0, sizeof(*a));
+		a->at = rd_int(&r);
+		READ_STR(&r, a->owner);
+		READ_STR(&r, a->from);
+		READ_STR(&r, a->to);
+		READ_STR(&r, a->note);
+		a->evidence = rd_dup(&r);
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "list job attempts");
+	sqlite3_reset(st);
+	for (size_t i = 0; !ret && i < n; i++)
+		if (fn(&v[i], arg))
+			break;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].evidence);
+	free(v);
+	return ret;
+}
+
+static int sq_job_repair(struct store *base, size_t *fixed)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int ret = tx_begin(s);
+
+	if (fixed)
+		*fixed = 0;
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_REPAIR, &st);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, pl_now());
+		ret = st_run(s, st, "repair documents of done jobs");
+	}
+	if (!ret && fixed)
+		*fixed = (size_t)sqlite3_changes(s->db);
+	return tx_end(s, ret);
+}
+
 /* ---- audit ------------------------------------------------------------- */
 
 static int sq_audit_add(struct store *base, const char *actor, const char *action,
@@ -2000,5 +2523,11 @@ const struct store_ops store_sqlite_ops = {
     .job_update = sq_job_update,
     .job_get = sq_job_get,
     .job_list = sq_job_list,
+    .job_claim = sq_job_claim,
+    .job_step = sq_job_step,
+    .job_renew = sq_job_renew,
+    .job_doc_insert = sq_job_doc_insert,
+    .job_attempts = sq_job_attempts,
+    .job_repair = sq_job_repair,
     .audit_add = sq_audit_add,
 };
