@@ -12,6 +12,9 @@
 #include "agent/label_job.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
+#include "effects/docfx.h"
+#include "effects/receipt.h"
+#include "journal/journal.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
 #include "store/store.h"
@@ -45,6 +48,9 @@ struct cli {
 	bool label_loaded;
 	struct shipx shipx;
 	bool shipx_ready;
+	struct journal *journal; /* the engine of process/run (open_env) */
+	struct docfx_env docs;
+	struct receipt_fx receipts;
 };
 
 struct cli_cmd {
@@ -643,12 +649,42 @@ static int open_env(struct cli *cli, struct process_env *env)
 	rc = open_label(cli, false);
 	if (rc && rc != -PL_ENOTFOUND)
 		return rc;
+	if (!cli->journal) {
+		struct journal_cfg jc = {
+		    .station = cli->cfg->station,
+		    .dsn = cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+		};
+		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
+		size_t fixed = 0;
+
+		if (lease)
+			jc.lease_ms = strtol(lease, NULL, 10);
+		rc = journal_open(&cli->journal, cli->store, &jc);
+		if (rc) {
+			fprintf(stderr, "packline: cannot start the journal: %s\n",
+				pl_strerror(rc));
+			return rc;
+		}
+		cli->docs.numbering = cli->cfg->numbering;
+		rc = journal_register(cli->journal, &docfx_ops, &cli->docs);
+		if (!rc && cli->fiscal) {
+			cli->receipts.dev = cli->fiscal;
+			cli->receipts.docs = cli->docs;
+			rc = journal_register(cli->journal, &receipt_ops, &cli->receipts);
+		}
+		/* old data: a document left pending by a job that was done (#8) */
+		if (!rc)
+			rc = journal_repair(cli->journal, &fixed);
+		if (rc)
+			return rc;
+	}
 	*env = (struct process_env){
 	    .st = cli->store,
 	    .cfg = cli->cfg,
 	    .fiscal = cli->fiscal,
 	    .label = cli->label_loaded ? &cli->label : NULL,
 	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
+	    .journal = cli->journal,
 	};
 	return 0;
 }
@@ -672,6 +708,8 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 				rc = process_order(&env, &o, &rep);
 			order_release(&o);
 		}
+		if (!rc)
+			rc = process_finish(&env, &rep);
 	} else {
 		rc = process_all(&env, &rep);
 	}
@@ -984,6 +1022,7 @@ int cli_main(int argc, char **argv)
 		return CLI_OK;
 	}
 	rc = cmd->fn(&cli, argc, argv);
+	journal_close(cli.journal);
 	if (cli.fiscal)
 		posnet_dev_close(cli.fiscal);
 	if (cli.shipx_ready)

@@ -3,6 +3,8 @@
 #include "agent/process.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
+#include "effects/docfx.h"
+#include "effects/receipt.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -108,38 +110,6 @@ static const struct document *to_correct(const struct existing *ex)
 	return NULL;
 }
 
-/* A full correction ("do zera") takes back every line of the corrected
- * document as it was issued - not as the order reads now, since the order
- * may have changed since - with negative quantities. */
-static int correct_to_zero(struct store *st, struct document *d, int64_t corrected_id)
-{
-	struct document orig;
-	struct doc_line *lines;
-	int rc;
-
-	doc_init(&orig);
-	rc = store_doc_get(st, corrected_id, &orig);
-	if (rc)
-		goto out;
-	lines = calloc(orig.nlines ? orig.nlines : 1, sizeof(*lines));
-	if (!lines) {
-		rc = -PL_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < orig.nlines; i++) {
-		lines[i] = orig.lines[i];
-		lines[i].qty = -orig.lines[i].qty;
-	}
-	free(d->lines);
-	d->lines = lines;
-	d->nlines = orig.nlines;
-	d->corrects_id = corrected_id;
-	doc_compute_totals(d);
-out:
-	doc_release(&orig);
-	return rc;
-}
-
 static void outcome(struct process_row *row, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -167,30 +137,6 @@ static void outcome_append(struct process_row *row, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Print the receipt of a pending receipt document on the fiscal printer. */
-static int issue_receipt(const struct process_env *env, struct document *d, const struct order *o,
-			 struct process_row *row, struct process_report *rep)
-{
-	struct receipt_result res;
-	int rc;
-
-	memset(&res, 0, sizeof(res));
-	rc = receipt_issue(env->st, env->fiscal, d, o, &res);
-	if (rc == 0) {
-		outcome(row, "%s, receipt %s",
-			res.outcome == RECEIPT_PRINTED     ? "printed"
-			: res.outcome == RECEIPT_RECOVERED ? "printed (recovered)"
-							   : "already printed",
-			res.key);
-		rep->issued++;
-		return 0;
-	}
-	outcome(row, "receipt not printed: %s", res.message[0] ? res.message : pl_strerror(rc));
-	row->failed = 1;
-	rep->failed++;
-	return rc == -PL_ESTORE ? rc : 0;
-}
-
 /* The rule's `label` step. */
 static int print_label(const struct process_env *env, const struct order *o,
 		       struct process_row *row)
@@ -215,6 +161,72 @@ static int print_label(const struct process_env *env, const struct order *o,
 	return rc == -PL_ESTORE ? rc : 0;
 }
 
+/* The effect that performs a document of `backend`: our own numbering
+ * ("document"), the fiscal printer ("receipt"), or a service's effect of
+ * that name (a later issue's). */
+static const char *job_kind_for(const char *backend)
+{
+	if (strcmp(backend, "local") == 0)
+		return "document";
+	if (strcmp(backend, "posnet") == 0)
+		return "receipt";
+	return backend;
+}
+
+/* Record the intent; a key whose job is done but whose document was
+ * cancelled since gets a re-issue suffix (":2", ...). */
+static int record_intent(const struct process_env *env, struct docfx_intent *in,
+			 struct process_row *row)
+{
+	const char *base = in->suffix;
+	char suffix[48];
+	int rc = 0;
+
+	for (int n = 1; n < 10; n++) {
+		struct job job;
+		struct document d;
+		bool dead = false;
+
+		if (n > 1) {
+			snprintf(suffix, sizeof(suffix), "%s%sr%d", base ? base : "",
+				 base ? "-" : "", n);
+			in->suffix = suffix;
+		}
+		rc = docfx_job(in, &job);
+		if (rc)
+			return rc;
+		rc = journal_intent(env->journal, &job);
+		if (rc < 0) {
+			job_release(&job);
+			return rc;
+		}
+		if (rc == 1 && job.state == JOB_DONE && job.doc_id > 0) {
+			doc_init(&d);
+			if (store_doc_get(env->st, job.doc_id, &d) == 0)
+				dead = !live(&d);
+			doc_release(&d);
+		}
+		if (dead) {
+			job_release(&job);
+			continue;
+		}
+		row->job_id = job.id;
+		snprintf(row->job_kind, sizeof(row->job_kind), "%s", job.kind);
+		row->was_done = rc == 1 && job.state == JOB_DONE;
+		if (rc == 1 && job.state == JOB_FAILED) {
+			/* definitely not done before: a new attempt of the same intent */
+			int urc = store_job_update(env->st, job.id, JOB_PENDING, true, NULL);
+			if (urc && urc != -PL_ELOST && urc != -PL_ESTATE) {
+				job_release(&job);
+				return -PL_ESTORE;
+			}
+		}
+		job_release(&job);
+		return 0;
+	}
+	return -PL_EEXIST;
+}
+
 int process_order(const struct process_env *env, const struct order *o, struct process_report *rep)
 {
 	struct store *st = env->st;
@@ -223,13 +235,15 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	struct rules_decision dec;
 	struct store_doc_filter f = {0};
 	struct existing ex = {0};
-	struct document d;
+	struct docfx_intent in = {0};
 	const struct document *corrected = NULL;
+	char backend[32], resource[48] = "", sfx[32];
+	const char *printer = NULL;
 	int rc;
 
 	if (!row)
 		return -PL_ENOMEM;
-	doc_init(&d);
+	row->order_id = o->id;
 	rc = rules_decide(cfg->rules, o, &dec);
 	if (rc == -PL_ENOTFOUND || (rc == 0 && !dec.matched)) {
 		outcome(row, "no rule matched: add a catch-all rule");
@@ -242,9 +256,13 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		goto out;
 	snprintf(row->rule, sizeof(row->rule), "%s", dec.rule);
 	row->kind = dec.kind;
+	row->want_label = rules_decision_has_step(&dec, "label");
+	row->want_email = rules_decision_has_step(&dec, "email");
+	row->want_allegro = rules_decision_has_step(&dec, "allegro");
 	if (dec.kind == DOC_NONE) {
 		outcome(row, "no document by rule");
 		rep->skipped++;
+		row->want_label = row->want_email = row->want_allegro = false;
 		goto out;
 	}
 	f.order_id = o->id;
@@ -255,22 +273,24 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		rc = -PL_ENOMEM;
 		goto out;
 	}
+	snprintf(backend, sizeof(backend), "%s",
+		 dec.backend[0] ? dec.backend : process_default_backend(dec.kind));
+	in.o = o;
+	in.kind = dec.kind;
 	for (size_t i = 0; i < ex.n; i++) {
 		if (ex.v[i].kind == dec.kind && live(&ex.v[i]) && dec.kind != DOC_CORRECTION) {
 			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
 			row->gross = ex.v[i].total_gross;
-			if (ex.v[i].state == DOC_PENDING && env->fiscal &&
+			if (ex.v[i].state == DOC_PENDING &&
 			    strcmp(ex.v[i].backend, "posnet") == 0) {
-				/* left pending by a run without a printer: print it now */
-				rc = store_doc_get(st, ex.v[i].id, &d);
-				if (!rc)
-					rc = issue_receipt(env, &d, o, row, rep);
-			} else {
-				outcome(row, "already %s", doc_state_name(ex.v[i].state));
-				rep->skipped++;
+				/* left pending by an earlier run: its receipt job takes it up */
+				snprintf(backend, sizeof(backend), "posnet");
+				in.doc_id = ex.v[i].id;
+				break;
 			}
-			if (!rc && !row->failed && rules_decision_has_step(&dec, "label"))
-				rc = print_label(env, o, row);
+			outcome(row, "already %s", doc_state_name(ex.v[i].state));
+			rep->skipped++;
+			row->want_email = row->want_allegro = false;
 			goto out;
 		}
 	}
@@ -289,61 +309,195 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 					"nothing to correct (no invoice issued for this order)");
 			}
 			rep->skipped++;
+			row->want_label = row->want_email = row->want_allegro = false;
 			goto out;
 		}
-	}
-	rc = doc_from_order(&d, o, dec.kind, pl_now());
-	if (rc)
-		goto out;
-	if (corrected) {
-		rc = correct_to_zero(st, &d, corrected->id);
-		if (rc)
-			goto out;
+		in.corrects_id = corrected->id;
 	}
 	if (dec.kind == DOC_FINAL) {
 		for (size_t i = 0; i < ex.n; i++)
 			if (ex.v[i].kind == DOC_ADVANCE && live(&ex.v[i]))
-				d.advance_id = ex.v[i].id;
+				in.advance_id = ex.v[i].id;
 	}
-	snprintf(d.backend, sizeof(d.backend), "%s",
-		 dec.backend[0] ? dec.backend : process_default_backend(dec.kind));
-	d.state = strcmp(d.backend, "local") == 0 ? DOC_ISSUED : DOC_PENDING;
-	rc = store_doc_insert(st, &d, &cfg->numbering[dec.kind]);
+	if (strcmp(backend, "posnet") == 0) {
+		printer = "fiscal";
+		receipt_resource(printer, resource, sizeof(resource));
+	}
+	in.backend = backend;
+	in.job_kind = job_kind_for(backend);
+	in.resource = resource;
+	in.printer = printer;
+	if (corrected)
+		snprintf(sfx, sizeof(sfx), "of%lld", (long long)corrected->id);
+	in.suffix = corrected ? sfx : NULL;
+	rc = record_intent(env, &in, row);
+	if (rc == -PL_EEXIST) {
+		outcome(row, "too many re-issues of this document: see `packline jobs`");
+		row->failed = 1;
+		rep->failed++;
+		rc = 0;
+		goto out;
+	}
 	if (rc)
 		goto out;
-	snprintf(row->number, sizeof(row->number), "%s", d.number);
-	row->gross = d.total_gross;
-	if (d.state == DOC_ISSUED) {
-		outcome(row, "issued");
-		rep->issued++;
-	} else if (strcmp(d.backend, "posnet") == 0 && env->fiscal) {
-		rc = issue_receipt(env, &d, o, row, rep);
-		if (rc)
-			goto out;
-	} else {
-		outcome(row, "pending (%s%s)", d.backend,
-			strcmp(d.backend, "posnet") == 0 ? ": no fiscal printer configured" : "");
+	if (!journal_has_kind(env->journal, row->job_kind)) {
+		outcome(row, "pending (%s%s)", backend,
+			strcmp(backend, "posnet") == 0 ? ": no fiscal printer configured" : "");
 		rep->pending++;
+		goto out;
 	}
-	if (!row->failed && rules_decision_has_step(&dec, "label"))
-		rc = print_label(env, o, row);
-	/* steps whose modules come with later issues: said, not silently dropped */
-	if (!row->failed && rules_decision_has_step(&dec, "email"))
-		outcome_append(row, "; email: not sent (no mail module yet)");
-	if (!row->failed && rules_decision_has_step(&dec, "allegro"))
-		outcome_append(row, "; allegro: not uploaded (no Allegro module yet)");
-	pl_info("order '%s': %s %s (%s)", o->number, doc_kind_name(d.kind), d.number, row->outcome);
+	row->awaiting = true;
 out:
 	if (rc && row->outcome[0] == '\0') {
 		outcome(row, "error: %s", pl_strerror(rc));
 		row->failed = 1;
 		rep->failed++;
+		row->awaiting = false;
 	}
 	for (size_t i = 0; i < ex.n; i++)
 		ex.v[i].lines = NULL;
 	free(ex.v);
-	doc_release(&d);
 	return rc == -PL_ESTORE || rc == -PL_ENOMEM ? rc : 0;
+}
+
+/* A settled job's row, as the caller reads it. */
+static void settle_row(const struct process_env *env, struct process_row *row,
+		       const struct journal_outcome *oc, struct process_report *rep)
+{
+	struct job jb;
+	struct document d;
+	cJSON *ev = NULL;
+	char key[128] = "", msg[256] = "";
+	bool receipt = strcmp(row->job_kind, "receipt") == 0;
+
+	memset(&jb, 0, sizeof(jb));
+	doc_init(&d);
+	if (store_job_get(env->st, row->job_id, &jb) == 0) {
+		ev = jb.result ? cJSON_Parse(jb.result) : NULL;
+		journal_json_str(ev, "key", key, sizeof(key));
+		journal_json_str(ev, "message", msg, sizeof(msg));
+		if (jb.doc_id > 0 && store_doc_get(env->st, jb.doc_id, &d) == 0) {
+			snprintf(row->number, sizeof(row->number), "%s", d.number);
+			row->gross = d.total_gross;
+		}
+	}
+	if (oc && oc->performed && oc->message[0])
+		snprintf(msg, sizeof(msg), "%s", oc->message);
+	if (jb.state == JOB_DONE) {
+		if (receipt)
+			outcome(row, "%s, receipt %s",
+				row->was_done           ? "already printed"
+				: !oc || !oc->performed ? "printed by another run"
+				: oc->recovered         ? "printed (recovered)"
+							: "printed",
+				key[0] ? key : "?");
+		else
+			outcome(row, "%s",
+				row->was_done           ? "already issued"
+				: !oc || !oc->performed ? "issued by another run"
+							: "issued");
+		if (row->was_done)
+			rep->skipped++;
+		else
+			rep->issued++;
+	} else if (jb.state == JOB_PENDING && !(oc && oc->rc == -PL_ESTATE)) {
+		outcome(row, "pending (%s)", msg[0] ? msg : "not done yet");
+		rep->pending++;
+	} else {
+		if (oc && oc->rc == -PL_ESTATE && !oc->performed && oc->message[0])
+			snprintf(msg, sizeof(msg), "%s", oc->message);
+		outcome(row, "%s not %s: %s", receipt ? "receipt" : "document",
+			receipt ? "printed" : "issued", msg[0] ? msg : job_state_name(jb.state));
+		row->failed = 1;
+		rep->failed++;
+	}
+	pl_info("order '%s': %s %s (%s)", row->order, doc_kind_name(row->kind), row->number,
+		row->outcome);
+	cJSON_Delete(ev);
+	doc_release(&d);
+	job_release(&jb);
+}
+
+int process_finish(const struct process_env *env, struct process_report *rep)
+{
+	struct journal_outcome *outs = NULL;
+	int64_t *ids = NULL;
+	size_t *rows = NULL, n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < rep->n; i++)
+		n += rep->rows[i].awaiting;
+	if (n) {
+		ids = calloc(n, sizeof(*ids));
+		rows = calloc(n, sizeof(*rows));
+		outs = calloc(n, sizeof(*outs));
+		if (!ids || !rows || !outs) {
+			rc = -PL_ENOMEM;
+			goto out;
+		}
+		n = 0;
+		for (size_t i = 0; i < rep->n; i++) {
+			if (!rep->rows[i].awaiting)
+				continue;
+			/* the same job twice (an order named twice): run it once */
+			bool dup = false;
+			for (size_t k = 0; k < n; k++)
+				dup = dup || ids[k] == rep->rows[i].job_id;
+			if (dup)
+				continue;
+			ids[n] = rep->rows[i].job_id;
+			rows[n++] = i;
+		}
+		rc = journal_work_ids(env->journal, ids, n, env->stop, outs);
+		if (rc == -PL_ESTORE)
+			goto out;
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		struct process_row *row = &rep->rows[i];
+		const struct journal_outcome *oc = NULL;
+
+		if (!row->awaiting)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (rows[k] == i)
+				oc = &outs[k];
+		if (rc == -PL_EBUSY && oc && oc->job_id == 0) {
+			outcome(row, "pending (stopped before it was done; the intent is kept)");
+			rep->pending++;
+			row->awaiting = false;
+			continue;
+		}
+		settle_row(env, row, oc, rep);
+		row->awaiting = false;
+	}
+	for (size_t i = 0; i < rep->n && rc != -PL_ESTORE; i++) {
+		struct process_row *row = &rep->rows[i];
+		struct order o;
+		int lrc = 0;
+
+		if (row->failed)
+			continue;
+		if (row->want_label && row->order_id) {
+			order_init(&o);
+			lrc = store_order_get(env->st, row->order_id, &o);
+			if (!lrc)
+				lrc = print_label(env, &o, row);
+			order_release(&o);
+			if (lrc == -PL_ESTORE)
+				rc = lrc;
+		}
+		/* steps whose modules come with later issues: said, not silently dropped */
+		if (!row->failed && row->want_email)
+			outcome_append(row, "; email: not sent (no mail module yet)");
+		if (!row->failed && row->want_allegro)
+			outcome_append(row, "; allegro: not uploaded (no Allegro module yet)");
+		row->want_label = row->want_email = row->want_allegro = false;
+	}
+out:
+	free(ids);
+	free(rows);
+	free(outs);
+	return rc;
 }
 
 struct all_ctx {
@@ -395,6 +549,10 @@ int process_all(const struct process_env *env, struct process_report *rep)
 		order_release(&o);
 	}
 	free(a.ids);
+	if (!rc || rc == -PL_ENOMEM) {
+		int frc = process_finish(env, rep);
+		rc = rc ? rc : frc;
+	}
 	return rc;
 }
 

@@ -14,7 +14,11 @@
 #define PL_AGENT_PROCESS_H
 
 #include "agent/config.h"
+#include "journal/journal.h"
 #include "store/store.h"
+
+#include <signal.h>
+#include <stdbool.h>
 
 struct posnet_dev;
 struct label_setup;
@@ -33,6 +37,13 @@ struct process_row {
 	char currency[4];
 	char outcome[320]; /* "issued", "pending (posnet)", "already issued", reasons */
 	int failed;
+	/* the document's job, settled by process_finish() */
+	int64_t order_id;
+	int64_t job_id;
+	char job_kind[16];
+	bool awaiting; /* recorded, not settled yet */
+	bool was_done; /* the job was done before this run recorded it */
+	bool want_label, want_email, want_allegro;
 };
 
 struct process_report {
@@ -54,14 +65,25 @@ struct process_env {
 	struct posnet_dev *fiscal;       /* [printer "fiscal"] */
 	const struct label_setup *label; /* [label] */
 	struct shipx *shipx;             /* when the label setup uses a courier */
+	/* The engine the documents' jobs go to (effects registered by kind:
+	 * "document" always, "receipt" with a fiscal printer). Required. */
+	struct journal *journal;
+	volatile sig_atomic_t *stop; /* may be NULL: checked between two effects */
 };
 
-/* Decide and issue one stored order; one row is added to the report. A
- * pending receipt of an earlier run is printed when a printer is there now.
- * Returns 0, or -PL_ESTORE when the store failed (stop: the caller must not
- * go on). */
+/* Decide one stored order and record the intent of its document ("issue
+ * KIND for order X", journal/journal.h): nothing is numbered or sent here.
+ * One row is added to the report; process_finish() settles it. A pending
+ * receipt of an earlier run is taken up by the intent. Returns 0, or
+ * -PL_ESTORE when the store failed (stop: the caller must not go on). */
 int process_order(const struct process_env *env, const struct order *o, struct process_report *rep);
-/* Every stored order, oldest first. */
+/* Run the engine's worker until every job the report recorded is settled
+ * (here or by another process), fill the rows as before (issued, printed,
+ * failed, pending), then run the rules' follow-up steps (label). Returns 0,
+ * -PL_EBUSY when *env->stop ended it early (the rest stay recorded), or
+ * -PL_ESTORE. */
+int process_finish(const struct process_env *env, struct process_report *rep);
+/* Every stored order, oldest first, then process_finish(). */
 int process_all(const struct process_env *env, struct process_report *rep);
 
 /* The backend a document kind goes to when the rule names none. */

@@ -16,12 +16,21 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, hup_seen;
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* SIGHUP used to end the agent (the default action). The configuration is
+ * not re-read in place yet: the signal is logged and ignored, so a
+ * `systemctl reload` or a closed terminal never stops a station mid-batch. */
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_seen = 1;
 }
 
 static int ensure_dir(const char *path)
@@ -79,7 +88,7 @@ static int take_file(const struct process_env *env, const char *inbox, const cha
 	} else {
 		rc = 0;
 	}
-	for (size_t i = 0; i < r.nchanged && !rc; i++) {
+	for (size_t i = 0; i < r.nchanged && !rc && !stop_requested; i++) {
 		struct order o;
 		order_init(&o);
 		rc = store_order_get(env->st, r.changed[i], &o);
@@ -108,6 +117,21 @@ static int cycle(const struct process_env *env, const char *inbox, FILE *out,
 			rc = take_file(env, inbox, names[i], &rep, stats);
 		import_names_free(names, n);
 	}
+	/* the intents just recorded, then whatever else is claimable (jobs
+	 * recorded by other front ends, or left by a stopped run) */
+	if (!rc || rc == -PL_EIO) {
+		size_t ran = 0;
+		int wrc = process_finish(env, &rep);
+		if (wrc == -PL_ESTORE)
+			rc = wrc;
+		if (rc != -PL_ESTORE && !stop_requested) {
+			wrc = journal_work_all(env->journal, &stop_requested, &ran);
+			if (wrc == -PL_ESTORE)
+				rc = wrc;
+			else if (ran)
+				pl_info("worker: %zu other job(s) settled", ran);
+		}
+	}
 	if (rep.n)
 		process_report_print(&rep, out);
 	fflush(out);
@@ -116,18 +140,26 @@ static int cycle(const struct process_env *env, const char *inbox, FILE *out,
 	return rc;
 }
 
-int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
+int run_loop(const struct process_env *env_in, const char *inbox, int poll_seconds,
 	     int helper_idle_seconds, bool once, FILE *out, struct run_stats *stats)
 {
+	struct process_env envs = *env_in;
+	const struct process_env *env = &envs;
 	struct sigaction sa;
 	int rc;
 
+	/* SIGTERM ends the batch after the effect in hand (journal_work_ids
+	 * checks the flag between two effects); the rest stay recorded */
+	envs.stop = &stop_requested;
 	memset(stats, 0, sizeof(*stats));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop; /* no SA_RESTART: the sleep below wakes up */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	stop_requested = 0;
+	hup_seen = 0;
 
 	if (inbox && inbox[0]) {
 		char sub[2048];
@@ -165,6 +197,11 @@ int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
 			break;
 		for (int i = 0; i < poll_seconds * 10 && !stop_requested; i++) {
 			struct timespec ts = {0, 100 * 1000 * 1000};
+			if (hup_seen) {
+				hup_seen = 0;
+				pl_warn("SIGHUP: configuration reload is not supported yet; "
+					"restart packline to apply a new configuration (ignored)");
+			}
 			if (i % 10 == 0) /* once a second: an idle helper gives its memory back */
 				sidecar_idle(helper_idle_seconds * 1000);
 			nanosleep(&ts, NULL);

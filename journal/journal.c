@@ -26,6 +26,8 @@
 #define JOURNAL_WAIT_MS 40
 /* An unanswered lookup is asked again after this long. */
 #define JOURNAL_RETRY_MS 3000
+/* New attempts after "definitely not done" before the job is failed. */
+#define JOURNAL_MAX_ATTEMPTS 8
 
 struct effect {
 	const struct journal_effect_ops *ops;
@@ -294,6 +296,11 @@ int journal_intent(struct journal *j, struct job *job)
 const struct job *journal_jobof(const struct journal_job *jj)
 {
 	return &jj->job;
+}
+
+struct store *journal_job_store(const struct journal_job *jj)
+{
+	return jj->j->st;
 }
 
 void *journal_arg(const struct journal_job *jj)
@@ -567,6 +574,12 @@ static int reconcile(struct journal_job *jj)
 		return rc ? rc : 1;
 	case JOURNAL_V_NOT_DONE:
 		journal_msg(jj, "%s", why);
+		if (jj->job.attempt >= JOURNAL_MAX_ATTEMPTS) {
+			/* a device that keeps losing it: stop, definitely not done */
+			journal_msg(jj, "%s; gave up after %d attempts", why, jj->job.attempt);
+			rc = journal_failed(jj, cJSON_Duplicate(jj->ev, 1));
+			return rc ? rc : 1;
+		}
 		rc = step(jj, JOB_FAILED, false, cJSON_Duplicate(jj->ev, 1), "failed", false, 0,
 			  false, DOC_PENDING, NULL);
 		if (!rc)
@@ -584,6 +597,18 @@ static int reconcile(struct journal_job *jj)
 		rc = journal_unknown(jj, cJSON_Duplicate(jj->ev, 1), true, 0);
 		return rc == -PL_EUNKNOWN ? 1 : rc;
 	}
+}
+
+int journal_recheck(struct journal_job *jj)
+{
+	int rc;
+
+	if (jj->job.state == JOB_PENDING)
+		return 1; /* nothing was journalled as sent */
+	rc = reconcile(jj);
+	if (rc == 1)
+		return jj->job.state == JOB_DONE ? 0 : -PL_EUNKNOWN;
+	return rc ? rc : 1;
 }
 
 static void outcome_fill(struct journal_outcome *out, const struct journal_job *jj, int rc)
@@ -622,7 +647,9 @@ static int run_claimed(struct journal *j, const struct effect *fx, struct job *c
 	if (jj.job.state == JOB_SENDING || jj.job.state == JOB_UNKNOWN) {
 		rc = reconcile(&jj);
 		if (rc == 1) {
-			rc = jj.job.state == JOB_DONE ? 0 : -PL_EUNKNOWN;
+			rc = jj.job.state == JOB_DONE     ? 0
+			     : jj.job.state == JOB_FAILED ? -PL_EDEVICE
+							  : -PL_EUNKNOWN;
 			goto out;
 		}
 		if (rc)
@@ -676,7 +703,16 @@ out:
 
 int journal_work_one(struct journal *j, int64_t id, struct journal_outcome *out)
 {
-	struct job_claim c = {0};
+	struct job_claim c = {.id = id};
+
+	return journal_work_claim(j, &c, out);
+}
+
+int journal_work_claim(struct journal *j, const struct job_claim *filter,
+		       struct journal_outcome *out)
+{
+	struct job_claim c = *filter;
+	int64_t id = filter->id;
 	const struct effect *fx;
 	struct job claimed;
 	int rc;
@@ -697,7 +733,6 @@ int journal_work_one(struct journal *j, int64_t id, struct journal_outcome *out)
 	}
 	c.owner = j->owner;
 	c.lease_ms = j->lease_ms;
-	c.id = id;
 	c.kinds = j->kinds;
 	c.nkinds = j->nfx;
 	c.gone = owner_gone;

@@ -140,6 +140,11 @@ struct journal_outcome {
  * held by a live owner), -PL_ESTATE (that job is final, held or blocked),
  * -PL_ESTORE (stop: the journal is not writable). */
 int journal_work_one(struct journal *j, int64_t id, struct journal_outcome *out);
+/* journal_work_one with the claim's filters taken from `filter`
+ * (unsettled_only, include_held, resource; id). The engine fills owner,
+ * lease, kinds and the owner test. */
+int journal_work_claim(struct journal *j, const struct job_claim *filter,
+		       struct journal_outcome *out);
 /* Run the given jobs until each is settled here or elsewhere (done,
  * failed, cancelled, held, deferred or blocked), waiting for jobs other
  * owners hold. Checks *stop (may be NULL) between two effects and then
@@ -156,6 +161,9 @@ int journal_repair(struct journal *j, size_t *fixed);
 /* --- helpers for effects (inside the slots) -------------------------------- */
 
 const struct job *journal_jobof(const struct journal_job *jj);
+/* The engine's store connection (for reads; writes go through the calls
+ * below, which check the claim). */
+struct store *journal_job_store(const struct journal_job *jj);
 void *journal_arg(const struct journal_job *jj);
 /* Effect-private state, set by prepare, freed by release. */
 void *journal_state(const struct journal_job *jj);
@@ -203,6 +211,12 @@ int journal_failed(struct journal_job *jj, cJSON *ev);
  * else asked again (lookup) after retry_ms. Returns -PL_EUNKNOWN on
  * success so effects can `return journal_unknown(...)`. */
 int journal_unknown(struct journal_job *jj, cJSON *ev, bool hold, int64_t retry_ms);
+/* The effect's own attempt ended in doubt (a lost reply): look it up now,
+ * as a reclaim would (ops->lookup). 0 when it is settled done; 1 when it
+ * definitely did not happen - the job is pending again as a new attempt
+ * and perform may try once more; -PL_EUNKNOWN when it is left unknown
+ * (held, or asked again later); -PL_ELOST, -PL_ESTORE. */
+int journal_recheck(struct journal_job *jj);
 /* Nothing was sent and the device is not ready: stays pending, claimed
  * again after retry_ms (JOB_HELD: only when asked for by id). */
 int journal_defer(struct journal_job *jj, int64_t retry_ms);

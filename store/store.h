@@ -101,6 +101,9 @@ struct job_claim {
 	size_t nkinds;
 	store_owner_gone_fn *gone; /* optional */
 	void *gone_arg;
+	bool unsettled_only;  /* only sending/unknown jobs (reconciliation) */
+	bool include_held;    /* also jobs held for the operator (the operator's command) */
+	const char *resource; /* with id 0: only jobs of this resource; NULL = any */
 };
 
 /* One CAS step of a claimed job. */

@@ -387,8 +387,9 @@ static const char *const st_sql[ST_COUNT] = {
      * then pending; oldest first within each. ?1 now, ?2 id or 0. The owner
      * test (c->gone) and the resource test run on each candidate in C. */
     [ST_JOB_CLAIM_CANDIDATES] =
-	JOB_SELECT "WHERE state IN ('pending','sending','unknown') AND not_before <= ?1 "
-		   "AND (?2 = 0 OR id = ?2) "
+	JOB_SELECT "WHERE state IN ('pending','sending','unknown') AND (not_before <= ?1 OR ?3) "
+		   "AND (?2 = 0 OR id = ?2) AND (?4 = 0 OR state <> 'pending') "
+		   "AND (?5 IS NULL OR resource = ?5) "
 		   "ORDER BY (owner <> '' OR state <> 'pending') DESC, created, id LIMIT 256",
     /* The other jobs of a resource that stop a claim: claimed ones (their
      * owners are tested in C) and unsettled ones (sending/unknown). */
@@ -2154,6 +2155,10 @@ static int sq_job_claim(struct store *base, const struct job_claim *c, struct jo
 		return tx_end(s, ret);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, c->id);
+	sqlite3_bind_int(st, 3, c->include_held ? 1 : 0);
+	sqlite3_bind_int(st, 4, c->unsettled_only ? 1 : 0);
+	if (c->resource)
+		sqlite3_bind_text(st, 5, c->resource, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;

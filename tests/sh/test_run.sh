@@ -40,8 +40,12 @@ check '[ -f "$T/inbox/done/03.json" ]' "the running loop imported the dropped fi
 cp "$SRC/examples/orders/03-notes-invoice-request.json" "$T/inbox/03-again.json"
 for _ in $(seq 100); do [ -f "$T/inbox/done/03-again.json" ] && break; sleep 0.1; done
 check '[ -f "$T/inbox/done/03-again.json" ]' "the same order dropped again is consumed"
+# two invoices numbered; the receipt is an intent (no printer: no document
+# or number until a printer's worker claims it)
 n=$(sqlite3 "$T/p.db" "select count(*) from documents")
-check '[ "$n" = 3 ]' "no document twice (got $n)"
+check '[ "$n" = 2 ]' "no document twice (got $n)"
+n=$(sqlite3 "$T/p.db" "select count(*) from jobs")
+check '[ "$n" = 3 ]' "one intent per document (got $n)"
 kill -TERM $pid
 for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 check '! kill -0 $pid 2>/dev/null' "SIGTERM stops the loop"
