@@ -643,9 +643,20 @@ static int open_env(struct cli *cli, struct process_env *env)
 
 	if (rc)
 		return rc;
-	rc = open_printer(cli, "fiscal", false);
-	if (rc && rc != -PL_ENOTFOUND)
-		return rc;
+	/* the fiscal printer is opened by the worker that claims a receipt,
+	 * and closed after it: several processes share it in turn */
+	if (config_has_section(cli->cfg, "printer", "fiscal")) {
+		struct diag d;
+
+		diag_init(&d);
+		rc = receipt_printer_cfg(cli->cfg, "fiscal", &cli->receipts.cfg, &d);
+		if (rc)
+			diag_print(&d, stderr, "packline");
+		diag_release(&d);
+		if (rc)
+			return rc;
+		cli->receipts.lazy = true;
+	}
 	rc = open_label(cli, false);
 	if (rc && rc != -PL_ENOTFOUND)
 		return rc;
@@ -667,8 +678,7 @@ static int open_env(struct cli *cli, struct process_env *env)
 		}
 		cli->docs.numbering = cli->cfg->numbering;
 		rc = journal_register(cli->journal, &docfx_ops, &cli->docs);
-		if (!rc && cli->fiscal) {
-			cli->receipts.dev = cli->fiscal;
+		if (!rc && cli->receipts.lazy) {
 			cli->receipts.docs = cli->docs;
 			rc = journal_register(cli->journal, &receipt_ops, &cli->receipts);
 		}
@@ -1023,6 +1033,8 @@ int cli_main(int argc, char **argv)
 	}
 	rc = cmd->fn(&cli, argc, argv);
 	journal_close(cli.journal);
+	if (cli.receipts.dev)
+		posnet_dev_close(cli.receipts.dev);
 	if (cli.fiscal)
 		posnet_dev_close(cli.fiscal);
 	if (cli.shipx_ready)

@@ -173,19 +173,15 @@ int run_loop(const struct process_env *env_in, const char *inbox, int poll_secon
 		if (rc)
 			return rc;
 	}
-	if (env->fiscal) {
-		struct receipt_reconcile_report rr;
-		memset(&rr, 0, sizeof(rr));
-		rc = receipt_reconcile_all(env->st, env->fiscal, &rr);
-		if (rr.examined)
-			fprintf(out,
-				"start-up: %zu unfinished receipt job(s): %zu found printed, %zu "
-				"printed again, %zu left for the operator\n",
-				rr.examined, rr.done, rr.reprinted, rr.undecided);
+	{
+		/* start-up: jobs a stopped run left (unsettled ones are looked up
+		 * at their device first, then pending ones are performed) */
+		size_t ran = 0;
+		rc = journal_work_all(env->journal, &stop_requested, &ran);
+		if (ran)
+			fprintf(out, "start-up: %zu unfinished job(s) settled\n", ran);
 		if (rc == -PL_ESTORE)
 			return rc;
-		if (rc)
-			pl_warn("start-up reconciliation: %s", pl_strerror(rc));
 	}
 	pl_info("running: inbox '%s', every %d s", inbox && inbox[0] ? inbox : "(none)",
 		poll_seconds);

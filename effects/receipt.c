@@ -234,6 +234,26 @@ static struct posnet_dev *rx_dev(struct journal_job *jj)
 	return ((struct receipt_fx *)journal_arg(jj))->dev;
 }
 
+/* Open the printer of a lazy effect for the claimed job. */
+static int rx_open(struct journal_job *jj)
+{
+	struct receipt_fx *fx = journal_arg(jj);
+	int rc;
+
+	if (fx->dev)
+		return 0;
+	if (!fx->lazy)
+		return -PL_EDEVICE;
+	rc = posnet_dev_open(&fx->dev, &fx->cfg);
+	if (rc) {
+		journal_msg(jj, "cannot open fiscal printer '%s' (%s): %s", fx->cfg.name,
+			    fx->cfg.target, pl_strerror(rc));
+		fx->dev = NULL;
+		return -PL_EDEVICE;
+	}
+	return 0;
+}
+
 /* The receipt is on paper: read the counters after it and settle done
  * (the document becomes issued in the same transaction). */
 static int rx_done(struct journal_job *jj, struct rx *x, const char *how,
@@ -398,8 +418,11 @@ static int rx_attempt(struct journal_job *jj, struct rx *x)
 static int rx_perform(struct journal_job *jj)
 {
 	struct rx *x = journal_state(jj);
-	int rc = 1;
+	int rc = rx_open(jj);
 
+	if (rc)
+		return rc; /* nothing sent: the engine fails the pending job */
+	rc = 1;
 	for (int tries = 0; rc == 1 && tries < RX_MAX_TRIES; tries++)
 		rc = rx_attempt(jj, x);
 	if (rc == 1) {
@@ -413,7 +436,7 @@ static int rx_perform(struct journal_job *jj)
 /* Decide an interrupted attempt from the printer (never prints it). */
 static enum journal_verdict rx_lookup(struct journal_job *jj, char *why, size_t cap)
 {
-	struct posnet_dev *dev = rx_dev(jj);
+	struct posnet_dev *dev;
 	struct posnet_counters before, now;
 	struct posnet_receipt r;
 	struct posnet_trans t;
@@ -421,6 +444,11 @@ static enum journal_verdict rx_lookup(struct journal_job *jj, char *why, size_t 
 	char order_number[64] = "";
 	int rc;
 
+	if (rx_open(jj)) {
+		snprintf(why, cap, "%s", journal_message(jj));
+		return JOURNAL_V_RETRY;
+	}
+	dev = rx_dev(jj);
 	if (!counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "before"), &before)) {
 		snprintf(why, cap, "no counters were journalled before sending");
 		return JOURNAL_V_UNDECIDABLE;
@@ -480,8 +508,14 @@ static enum journal_verdict rx_lookup(struct journal_job *jj, char *why, size_t 
 
 static void rx_release(struct journal_job *jj)
 {
+	struct receipt_fx *fx = journal_arg(jj);
 	struct rx *x = journal_state(jj);
 
+	if (fx->lazy && fx->dev) {
+		/* the printer's line is free for the next claimer */
+		posnet_dev_close(fx->dev);
+		fx->dev = NULL;
+	}
 	if (!x)
 		return;
 	posnet_receipt_release(&x->r);

@@ -44,11 +44,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Registration arg of the receipt effect: the open printer (used by one
- * worker at a time: the resource exclusion) and the numbering patterns. */
+/* Registration arg of the receipt effect: the printer (used by one worker
+ * at a time: the resource exclusion) and the numbering patterns. With
+ * `lazy` the printer is opened from `cfg` when a claimed job needs it and
+ * closed when the job is settled, so several processes share one printer
+ * connection (a serial line, a printer's single TCP client) in turn. */
 struct receipt_fx {
-	struct posnet_dev *dev;
+	struct posnet_dev *dev; /* open printer; with lazy: NULL between jobs */
 	struct docfx_env docs;
+	bool lazy;
+	struct posnet_cfg cfg; /* with lazy */
 };
 
 extern const struct journal_effect_ops receipt_ops; /* kind "receipt" */
