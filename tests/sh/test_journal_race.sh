@@ -134,6 +134,28 @@ verify() {
 	check '[ "$bn" = "$want_r" ]' "$label: printer receipt counter $bn, want $want_r"
 }
 
+# ---- part 0: invoices only, no printer: four `process` at once -------------
+# (main before #18: 47 invoices for 40 orders in 10 rounds of 4)
+D=$T/inv
+mkdir -p "$D"
+{
+	cat "$PL_SRC/examples/packline.ini"
+	printf '\n[packline]\nstore = sqlite:%s/p.db\nstation = race\n' "$D"
+} >"$D/p.ini"
+for r in 1 2 3 4 5; do
+	orders "$D/r$r" $((r * 1000)) 30 "I$r-"
+	for f in "$D/r$r"/*.json; do "$P" --config "$D/p.ini" orders import "$f" >/dev/null 2>&1; done
+	for i in 1 2 3 4; do "$P" --config "$D/p.ini" process >"$D/r$r.$i.out" 2>&1 & done
+	wait
+done
+q0() { sqlite3 "$D/p.db" "$1"; }
+check '[ "$(q0 "select count(*) from documents where kind = '"'invoice'"'")" = 50 ]' \
+	"part 0: one invoice per company order ($(q0 "select count(*) from documents where kind = 'invoice'") for 50)"
+check '[ -z "$(q0 "select kind from number_counters c where c.value <> (select count(*) from documents d where d.kind = c.kind)")" ]' \
+	"part 0: no number gap"
+check '[ "$(q0 "select count(*) from (select order_id from documents group by order_id, kind having count(*) > 1)")" = 0 ]' \
+	"part 0: no order has two documents of a kind"
+
 # ---- part 1: four processes at once --------------------------------------
 D=$T/race
 mkdir -p "$D/inbox"
