@@ -10,7 +10,7 @@
  * 3. Hostile input from the device: garbage, truncated frames, bad CRC,
  *    over-long frames, stray replies - the driver never crashes and never
  *    takes them for a reply.
- * 4. The in-process simulator (drivers/xport_sim.c): receipts through the
+ * 4. The in-process simulator (fiscal/xport_sim.c): receipts through the
  *    journal (a real SQLite store in a temp dir) with every simulator fault;
  *    every order ends with exactly one printed receipt.
  * 5. A real pseudo-terminal through libserialport at 9600 and 115200 baud
@@ -20,8 +20,9 @@
 #include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "drivers/xport.h"
+#include "fiscal/xport_sim.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "fiscal/cp1250.h"

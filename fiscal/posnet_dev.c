@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_dev.c - POSNET printer driver: exchanges, status, receipts, reports.
+/* fiscal/posnet_dev.c - POSNET printer driver: exchanges, status, receipts, reports.
  *
  * See posnet_dev.h for the contract. Layout: configuration; the exchange
  * (flush, send, read until the matching reply); rpt replay; status and
  * counter queries; the VAT table; receipt building and checks; sending a
  * receipt; cancel, footer, daily report.
  */
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "fiscal/posnet_errors.h"
+#include "fiscal/xport_sim.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -114,6 +115,11 @@ int posnet_dev_open(struct posnet_dev **out, const struct posnet_cfg *cfg)
 		pl_err("printer '%s': no transport configured", cfg ? cfg->name : "?");
 		return -PL_ECONFIG;
 	}
+	/* "sim:" is the POSNET simulator: a POSNET device accepts it wherever
+	 * a real target is accepted (config, demo, tests). */
+	rc = xport_sim_register();
+	if (rc < 0)
+		return rc;
 	rc = xport_open(&x, cfg->target);
 	if (rc < 0)
 		return rc;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_dev.h - a POSNET fiscal printer: commands, status, receipts, reports.
+/* fiscal/posnet_dev.h - a POSNET fiscal printer: commands, status, receipts, reports.
  *
  * One struct posnet_dev per printer, on top of one transport
  * (drivers/xport.h) and the frame codec (fiscal/posnet_frame.h). The
@@ -25,8 +25,8 @@
  * Ownership: posnet_dev_open*() return a device the caller frees with
  * posnet_dev_close(), which also closes the transport.
  */
-#ifndef PL_DRIVERS_POSNET_DEV_H
-#define PL_DRIVERS_POSNET_DEV_H
+#ifndef PL_FISCAL_POSNET_DEV_H
+#define PL_FISCAL_POSNET_DEV_H
 
 #include "drivers/xport.h"
 #include "core/document.h"
