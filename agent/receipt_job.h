@@ -8,7 +8,7 @@
 #include "agent/config.h"
 #include "effects/receipt.h"
 #include "store/store.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "core/document.h"
 #include "core/order.h"
 

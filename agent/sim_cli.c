@@ -197,6 +197,7 @@ static void drop_connection(struct simsrv *v)
 	v->in.len = 0;
 	v->out_len = v->out_off = 0;
 	posnet_sim_discard_output(v->sim);
+	posnet_sim_discard_input(v->sim);
 }
 
 static void deliver_input(struct simsrv *v, int64_t t_us)

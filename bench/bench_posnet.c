@@ -19,7 +19,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "drivers/xport.h"
 
 #include <signal.h>

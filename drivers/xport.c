@@ -10,11 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct xport_ops *const xport_all[] = {
+/* Built-in byte transports, then the schemes the composition registered
+ * (xport_register). */
+#define XPORT_MAX 8
+static const struct xport_ops *xport_all[2 + XPORT_MAX] = {
     &xport_serial_ops,
     &xport_tcp_ops,
-    &xport_sim_ops,
 };
+static size_t xport_count = 2;
+
+int xport_register(const struct xport_ops *ops)
+{
+	if (!ops || !ops->scheme || !ops->open)
+		return -PL_EINVAL;
+	for (size_t i = 0; i < xport_count; i++) {
+		if (xport_all[i] == ops)
+			return 0;
+		if (strcmp(xport_all[i]->scheme, ops->scheme) == 0)
+			return -PL_EEXIST;
+	}
+	if (xport_count >= sizeof(xport_all) / sizeof(xport_all[0]))
+		return -PL_ETOOBIG;
+	xport_all[xport_count++] = ops;
+	return 0;
+}
 
 /* Frames this process has sent over any transport, and the frame after
  * which the test knob kills it (0 = never). Process-wide on purpose: the kill
@@ -63,7 +82,7 @@ int xport_open(struct xport **out, const char *target)
 		return -PL_EINVAL;
 	}
 	n = (size_t)(colon - target);
-	for (size_t i = 0; i < sizeof(xport_all) / sizeof(xport_all[0]); i++) {
+	for (size_t i = 0; i < xport_count; i++) {
 		const struct xport_ops *ops = xport_all[i];
 		if (strlen(ops->scheme) == n && memcmp(ops->scheme, target, n) == 0) {
 			rc = ops->open(out, colon + 1);

@@ -3,7 +3,7 @@
  *
  * A transport moves bytes and nothing else; the POSNET framing
  * (fiscal/posnet_frame.h) and the request/reply discipline
- * (drivers/posnet_dev.h) sit on top (research/c-style.md §2.2). All calls are
+ * (fiscal/posnet_dev.h) sit on top (research/c-style.md §2.2). All calls are
  * blocking with an explicit timeout: the fiscal driver is strictly
  * half-duplex (one command, one reply), so an event loop would buy nothing
  * and would make "the intent is on disk before the first byte leaves" harder
@@ -19,7 +19,10 @@
  *   /dev/...                               same as serial:/dev/...
  *   tcp:HOST:PORT                          HOST a name, IPv4 or [IPv6].
  *   sim:                                   an in-process POSNET simulator
- *                                          (drivers/xport_sim.c; tests, demo).
+ *                                          (fiscal/xport_sim.c; tests, demo),
+ *                                          registered by the fiscal module with
+ *                                          xport_register(): drivers/ knows no
+ *                                          protocol.
  * Serial defaults: 115200 8N1, XON/XOFF on /dev/tty* except ttyACM* and
  * by-id names with "usb", which get no handshake (research §1.11: the
  * factory COM default is 115200 8N1 XON/XOFF; CDC needs none). DTR is always
@@ -85,7 +88,13 @@ struct xport {
 
 extern const struct xport_ops xport_serial_ops;
 extern const struct xport_ops xport_tcp_ops;
-extern const struct xport_ops xport_sim_ops;
+
+/* Add a transport scheme (the composition registers protocol-aware ones
+ * such as the POSNET simulator, fiscal/xport_sim.h). Idempotent for the same
+ * ops; -PL_EEXIST when another transport has the scheme, -PL_ETOOBIG when the
+ * table (8 extra schemes) is full. Not thread-safe: call at start-up, before
+ * threads. `ops` must outlive every xport_open() (a static const table). */
+int xport_register(const struct xport_ops *ops);
 
 /* Open by target string (see the top of this file). 0, -PL_EINVAL on a bad
  * target, -PL_EIO/-PL_ETIMEDOUT/-PL_ENOTFOUND when the device cannot be reached. */
@@ -99,12 +108,6 @@ ssize_t xport_recv(struct xport *x, void *buf, size_t cap, int timeout_ms);
 int xport_flush_input(struct xport *x);
 /* Drain output; 0 when the transport has no drain slot. */
 int xport_drain(struct xport *x, int timeout_ms);
-
-struct posnet_sim;
-/* An in-process simulator transport around `sim`, which the caller keeps
- * (and frees after xport_close()). baud > 0 paces the bytes like an 8N1
- * line; 0 = no pacing. */
-int xport_sim_attach(struct xport **out, struct posnet_sim *sim, int baud);
 
 /* Parsed serial settings (exposed for tests and docs). */
 enum xport_parity { XPORT_PARITY_NONE, XPORT_PARITY_ODD, XPORT_PARITY_EVEN };

@@ -442,6 +442,11 @@ void posnet_sim_discard_output(struct posnet_sim *s)
 	s->out_last_due = 0; /* the next reply is scheduled from its own time */
 }
 
+void posnet_sim_discard_input(struct posnet_sim *s)
+{
+	posnet_parser_reset(&s->parser);
+}
+
 int64_t posnet_sim_next_due(struct posnet_sim *s, int64_t now_ms)
 {
 	int64_t due = -1;

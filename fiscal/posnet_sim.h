@@ -131,6 +131,9 @@ int64_t posnet_sim_next_due(struct posnet_sim *s, int64_t now_ms);
 /* Drop every reply not yet handed out (the host went away mid-reply): what was
  * in flight is lost, the printer's state stays. */
 void posnet_sim_discard_output(struct posnet_sim *s);
+/* Drop a half-received frame (the host went away mid-frame): the next host's
+ * first byte starts a new frame instead of continuing a stranger's. */
+void posnet_sim_discard_input(struct posnet_sim *s);
 
 /* Faults. add returns -PL_ETOOBIG when POSNET_SIM_FAULTS_MAX are set. */
 int posnet_sim_add_fault(struct posnet_sim *s, const struct posnet_sim_fault *f);

@@ -20,7 +20,7 @@
 #include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 
 #include <errno.h>
 #include <stdio.h>

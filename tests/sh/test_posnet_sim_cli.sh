@@ -103,6 +103,19 @@ out=$("$CLI" "127.0.0.1:$port" --token 1234 'rpt\t')
 check "unknown token" grep -q '^FRAMEERR 13 cm=rpt' <<<"$out"
 stop_sim TERM
 
+# 4b. a client that leaves mid-frame: the next client starts clean (defect 11)
+start_sim --tcp 127.0.0.1:0 --port-file "$T/port"
+port=$(cat "$T/port")
+exec 7<>"/dev/tcp/127.0.0.1/$port"
+printf '\002scnt\t@00' >&7
+exec 7>&-
+sleep 0.3
+out=$("$CLI" "127.0.0.1:$port" 'scnt\t')
+check "after a half frame the next client's first reply is its answer" \
+	test "$(head -n1 <<<"$out")" = "OK scnt rd=0 hn=0 bn=0 fn=0 nu=ZBF 2101002392 bc=0 bt=0 fc=0"
+check "no error for the stranger's half frame" test "$(grep -c ERR <<<"$out")" = 0
+stop_sim TERM
+
 # 5. delay fault
 start_sim --tcp 127.0.0.1:0 --port-file "$T/port" --fault delay=700:scnt
 port=$(cat "$T/port")

@@ -10,7 +10,7 @@
  * 3. Hostile input from the device: garbage, truncated frames, bad CRC,
  *    over-long frames, stray replies - the driver never crashes and never
  *    takes them for a reply.
- * 4. The in-process simulator (drivers/xport_sim.c): receipts through the
+ * 4. The in-process simulator (fiscal/xport_sim.c): receipts through the
  *    journal (a real SQLite store in a temp dir) with every simulator fault;
  *    every order ends with exactly one printed receipt.
  * 5. A real pseudo-terminal through libserialport at 9600 and 115200 baud
@@ -20,8 +20,9 @@
 #include "store/store.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "drivers/xport.h"
+#include "fiscal/xport_sim.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "fiscal/cp1250.h"
@@ -479,6 +480,141 @@ static void test_cassettes(void)
 		cas_run("StornoOfDiscountedSale_CarriesTheRabatOnTheReversal", &r, tok);
 		posnet_receipt_release(&r);
 	}
+}
+
+/* Defect 5: a line the printer cannot encode is refused whole before any
+ * byte leaves (not even trinit, not even the VAT read), and the message
+ * names the line and the character. */
+static void test_unprintable_line(void)
+{
+	struct posnet_sim *sim = posnet_sim_new(NULL);
+	struct xport *x = NULL;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	struct posnet_receipt r;
+	struct posnet_line l;
+	enum posnet_stage stage = POSNET_STAGE_DONE;
+	struct posnet_sim_counters c;
+
+	CHECK_OK(xport_sim_attach(&x, sim, 0));
+	posnet_cfg_init(&cfg);
+	CHECK_OK(posnet_dev_open_xport(&dev, &cfg, x));
+	posnet_receipt_init(&r);
+	l = mkline("Kawa", 1000, 1000);
+	posnet_receipt_add_line(&r, &l);
+	l = mkline("Łyżka", 500, 1000);
+	posnet_receipt_add_line(&r, &l);
+	l = mkline("Kubek \xF0\x9F\x98\x80", 1500, 1000);
+	posnet_receipt_add_line(&r, &l);
+	r.total = 3000;
+	posnet_payment_map("cash", &r.pay_type, r.pay_name, sizeof(r.pay_name));
+	CHECK_INT(posnet_receipt_send(dev, &r, &stage), -PL_EINVAL);
+	CHECK_INT(stage, POSNET_STAGE_NOTHING);
+	CHECK_STR(posnet_dev_last_message(dev),
+		  "line 3 'Kubek \xF0\x9F\x98\x80': U+1F600 cannot be printed in CP1250");
+	CHECK_INT(posnet_dev_xport(dev)->stats.frames_sent, 0);
+	CHECK_INT(posnet_dev_xport(dev)->stats.bytes_sent, 0);
+	posnet_sim_get_counters(sim, &c);
+	CHECK(!c.trn_open);
+	CHECK_INT(c.bc, 0);
+	CHECK_INT(c.hn, 0);
+	/* the footer's order number and the payment name are checked too */
+	r.lines[2] = mkline("Kubek", 1500, 1000);
+	snprintf(r.order_number, sizeof(r.order_number), "ZK/\xD0\x96/1"); /* Cyrillic Zhe */
+	CHECK_INT(posnet_receipt_send(dev, &r, &stage), -PL_EINVAL);
+	CHECK_STR(posnet_dev_last_message(dev), "order number: U+0416 cannot be printed in CP1250");
+	CHECK_INT(posnet_dev_xport(dev)->stats.frames_sent, 0);
+	/* and a printable receipt still prints */
+	snprintf(r.order_number, sizeof(r.order_number), "ZK/1");
+	CHECK_OK(posnet_receipt_send(dev, &r, &stage));
+	CHECK_INT(stage, POSNET_STAGE_DONE);
+	posnet_receipt_release(&r);
+	posnet_dev_close(dev);
+	posnet_sim_free(sim);
+}
+
+/* The goods return agrees byte for byte with the recording: scomm, then
+ * one stocash kw<sum>, nothing else. */
+static void test_return_cassette(void)
+{
+	struct cassette cas;
+	struct cas_xport *cx;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	struct posnet_line l[2];
+	int64_t amount = -1;
+
+	if (cas_load("Return_PrintsTheGoodsReturn_AndReportsNoFiscalDocumentNumber", &cas) < 0) {
+		CHECK(!"cassette missing");
+		return;
+	}
+	for (int tok = 0; tok < 2; tok++) {
+		cx = calloc(1, sizeof(*cx));
+		cx->base.ops = &cas_ops;
+		cx->cas = &cas;
+		posnet_cfg_init(&cfg);
+		cfg.no_tokens = !tok;
+		CHECK_OK(posnet_dev_open_xport(&dev, &cfg, &cx->base));
+		/* 9.99 PLN as two lines: 2 x 3.00 + 3.99 */
+		l[0] = mkline("Candies", 300, 2000);
+		l[1] = mkline("Kubek", 399, 1000);
+		CHECK_OK(posnet_goods_return(dev, l, 2, &amount));
+		CHECK_INT(amount, 999);
+		CHECK_INT(cx->nsent, cas.n);
+		for (size_t i = 0; i < cas.n && i < cx->nsent; i++)
+			CHECK_STR(cx->sent[i], cas.tx[i]);
+		CHECK_INT(cx->tokens_seen, tok ? (int)cx->nsent : 0);
+		posnet_dev_close(dev);
+		free(cx);
+	}
+}
+
+/* The goods return on the simulator: a cash-out printout of the sum; refused
+ * while a receipt is open; a bad line sends nothing. */
+static void test_return_sim(void)
+{
+	struct posnet_sim *sim = posnet_sim_new(NULL);
+	struct xport *x = NULL;
+	struct posnet_dev *dev = NULL;
+	struct posnet_cfg cfg;
+	struct posnet_line l[2];
+	struct posnet_sim_counters before, after;
+	struct posnet_cmd c;
+	const char *paper;
+	size_t plen;
+	int64_t amount = 0;
+
+	CHECK_OK(xport_sim_attach(&x, sim, 0));
+	posnet_cfg_init(&cfg);
+	CHECK_OK(posnet_dev_open_xport(&dev, &cfg, x));
+	l[0] = mkline("Kawa", 1000, 1000);
+	l[1] = mkline("Kubek \xF0\x9F\x98\x80", 1500, 1000);
+	CHECK_INT(posnet_goods_return(dev, l, 2, &amount), -PL_EINVAL);
+	CHECK_STR(posnet_dev_last_message(dev),
+		  "goods return line 2 'Kubek \xF0\x9F\x98\x80': U+1F600 cannot be printed in "
+		  "CP1250");
+	CHECK_INT(posnet_dev_xport(dev)->stats.frames_sent, 0);
+	l[1] = mkline("Kubek", 1500, 2000);
+	posnet_sim_get_counters(sim, &before);
+	CHECK_OK(posnet_goods_return(dev, l, 2, &amount));
+	CHECK_INT(amount, 4000);
+	posnet_sim_get_counters(sim, &after);
+	CHECK_INT(after.di, before.di + 1);
+	CHECK_INT(after.bn, before.bn); /* not a receipt */
+	paper = posnet_sim_paper(sim, &plen);
+	CHECK(strstr(paper, "CASH-OUT: 40,00") != NULL);
+	posnet_sim_paper_consume(sim);
+	/* an open receipt: refused before stocash is sent */
+	posnet_cmd_init(&c, "trinit");
+	posnet_cmd_add_int(&c, "bm", 0);
+	CHECK_OK(posnet_exec(dev, &c, POSNET_CLASS_TRANS, NULL));
+	CHECK_INT(posnet_goods_return(dev, l, 2, &amount), -PL_ESTATE);
+	CHECK(strstr(posnet_dev_last_message(dev), "a document is open") != NULL);
+	posnet_sim_get_counters(sim, &after);
+	CHECK_INT(after.di, before.di + 1);
+	CHECK_OK(posnet_cancel(dev));
+	posnet_dev_close(dev);
+	posnet_sim_free(sim);
 }
 
 /* The commands of a receipt built from a document, without any device. */
@@ -1355,6 +1491,9 @@ int main(int argc, char **argv)
 		return 1;
 
 	test_cassettes();
+	test_unprintable_line();
+	test_return_cassette();
+	test_return_sim();
 	test_receipt_from_document();
 	test_vat_by_value();
 	test_decide();

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_dev.c - POSNET printer driver: exchanges, status, receipts, reports.
+/* fiscal/posnet_dev.c - POSNET printer driver: exchanges, status, receipts, reports.
  *
  * See posnet_dev.h for the contract. Layout: configuration; the exchange
  * (flush, send, read until the matching reply); rpt replay; status and
  * counter queries; the VAT table; receipt building and checks; sending a
  * receipt; cancel, footer, daily report.
  */
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "fiscal/cp1250.h"
 #include "fiscal/posnet_errors.h"
+#include "fiscal/xport_sim.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -114,6 +116,11 @@ int posnet_dev_open(struct posnet_dev **out, const struct posnet_cfg *cfg)
 		pl_err("printer '%s': no transport configured", cfg ? cfg->name : "?");
 		return -PL_ECONFIG;
 	}
+	/* "sim:" is the POSNET simulator: a POSNET device accepts it wherever
+	 * a real target is accepted (config, demo, tests). */
+	rc = xport_sim_register();
+	if (rc < 0)
+		return rc;
 	rc = xport_open(&x, cfg->target);
 	if (rc < 0)
 		return rc;
@@ -665,6 +672,56 @@ static bool posnet_nip_ok(const char *nip)
 	return n == 10;
 }
 
+/* Copy at most `max` UTF-8 characters of s into out. */
+static void posnet_utf8_cut(const char *s, size_t max, char *out, size_t cap);
+
+/* Check that the part of `s` that will be sent (its first `max` characters)
+ * has a CP1250 form, so that a receipt is refused whole before any byte
+ * leaves instead of failing at its first unprintable line with a
+ * transaction already open. `what` names the field for the message:
+ *   line 3 'Kubek 😀': U+1F600 cannot be printed in CP1250 */
+static int posnet_text_check(const char *what, const char *s, size_t max, char *err, size_t errcap)
+{
+	char cut[512], enc[512], cerr[160];
+	const unsigned char *p;
+
+	posnet_utf8_cut(s, max, cut, sizeof(cut));
+	for (p = (const unsigned char *)cut; *p;) {
+		uint32_t cp;
+		size_t n;
+
+		if (*p < 0x80) {
+			cp = *p;
+			n = 1;
+		} else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+			cp = (uint32_t)(*p & 0x1F) << 6 | (p[1] & 0x3F);
+			n = 2;
+		} else if ((*p & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+			cp = (uint32_t)(*p & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 |
+			     (p[2] & 0x3F);
+			n = 3;
+		} else if ((*p & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+			   (p[3] & 0xC0) == 0x80) {
+			cp = (uint32_t)(*p & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+			     (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+			n = 4;
+		} else {
+			break; /* malformed: cp1250_from_utf8 below words it */
+		}
+		if (cp1250_from_ucs(cp) < 0) {
+			snprintf(err, errcap, "%s: U+%04X cannot be printed in CP1250", what,
+				 (unsigned)cp);
+			return -PL_EINVAL;
+		}
+		p += n;
+	}
+	if (cp1250_from_utf8(cut, strlen(cut), enc, sizeof(enc), NULL, cerr, sizeof(cerr)) < 0) {
+		snprintf(err, errcap, "%s: %s", what, cerr);
+		return -PL_EINVAL;
+	}
+	return 0;
+}
+
 int posnet_receipt_check(const struct posnet_receipt *r, char *err, size_t errcap)
 {
 	int64_t sum = 0;
@@ -695,6 +752,20 @@ int posnet_receipt_check(const struct posnet_receipt *r, char *err, size_t errca
 			    (long long)money_line_gross(l->price, l->qty), (long long)l->value);
 			return -PL_EINVAL;
 		}
+		{
+			char what[300];
+
+			snprintf(what, sizeof(what), "line %zu '%s'", i + 1, l->name);
+			if (posnet_text_check(what, l->name, 80, err, errcap) < 0)
+				return -PL_EINVAL;
+			snprintf(what, sizeof(what), "line %zu '%s' unit", i + 1, l->name);
+			if (posnet_text_check(what, l->unit, 8, err, errcap) < 0)
+				return -PL_EINVAL;
+			snprintf(what, sizeof(what), "line %zu '%s' discount name", i + 1, l->name);
+			if (l->adj != POSNET_ADJ_NONE &&
+			    posnet_text_check(what, l->adj_name, 25, err, errcap) < 0)
+				return -PL_EINVAL;
+		}
 		if (l->adj != POSNET_ADJ_NONE &&
 		    (l->adj_amount <= 0 || l->adj_amount >= l->value)) {
 			snprintf(err, errcap, "line %zu ('%s'): bad discount/markup amount %lld",
@@ -722,6 +793,14 @@ int posnet_receipt_check(const struct posnet_receipt *r, char *err, size_t errca
 			 (long long)r->total);
 		return -PL_EINVAL;
 	}
+	if (r->sub_adj != POSNET_ADJ_NONE &&
+	    posnet_text_check("subtotal discount name", r->sub_adj_name, 25, err, errcap) < 0)
+		return -PL_EINVAL;
+	if (posnet_text_check("payment name", r->pay_name, 25, err, errcap) < 0)
+		return -PL_EINVAL;
+	/* 56 characters fit the 80 mm footer, the most that is ever sent */
+	if (posnet_text_check("order number", r->order_number, 56, err, errcap) < 0)
+		return -PL_EINVAL;
 	if (r->nip[0] && !posnet_nip_ok(r->nip)) {
 		snprintf(err, errcap, "buyer NIP '%s' is not 10 digits", r->nip);
 		return -PL_EINVAL;
@@ -1029,6 +1108,64 @@ int posnet_finish_footer(struct posnet_dev *d, const char *order_number)
 	}
 	posnet_cmd_init(&c, "trftrend");
 	return posnet_exec(d, &c, POSNET_CLASS_END, NULL);
+}
+
+int posnet_goods_return(struct posnet_dev *d, const struct posnet_line *lines, size_t nlines,
+			int64_t *amount)
+{
+	struct posnet_msg *m = &d->scratch;
+	struct posnet_cmd c;
+	char err[320];
+	int64_t sum = 0;
+	int rc, ts;
+
+	if (amount)
+		*amount = 0;
+	if (nlines == 0 || !lines) {
+		posnet_set_msg(d, "goods return: no lines");
+		return -PL_EINVAL;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		const struct posnet_line *l = &lines[i];
+		char what[300];
+
+		snprintf(what, sizeof(what), "line %zu '%s'", i + 1, l->name);
+		if (!l->name[0] || l->price <= 0 || l->qty <= 0 ||
+		    money_line_gross(l->price, l->qty) != l->value || l->storno ||
+		    l->adj != POSNET_ADJ_NONE) {
+			posnet_set_msg(d,
+				       "goods return %s: needs a name, a positive price and "
+				       "quantity, value = price x quantity, no storno or discount",
+				       what);
+			return -PL_EINVAL;
+		}
+		if (posnet_text_check(what, l->name, 80, err, sizeof(err)) < 0) {
+			posnet_set_msg(d, "goods return %s", err);
+			return -PL_EINVAL;
+		}
+		if (l->value > INT64_MAX / 2 - sum) {
+			posnet_set_msg(d, "goods return: the lines add up to too much");
+			return -PL_EINVAL;
+		}
+		sum += l->value;
+	}
+	/* scomm, as the recording does: a cash-out inside an open document is
+	 * refused by the printer (2038); say so before sending it */
+	rc = posnet_query(d, "scomm", m);
+	if (rc < 0)
+		return rc;
+	ts = (int)posnet_get_ll(m, "ts", 0);
+	if (ts != 0) {
+		posnet_set_msg(d, "goods return: a document is open on the printer (scomm ts%d)",
+			       ts);
+		return -PL_ESTATE;
+	}
+	posnet_cmd_init(&c, "stocash");
+	posnet_cmd_add_int(&c, "kw", sum);
+	rc = posnet_exec(d, &c, POSNET_CLASS_TRANS, NULL);
+	if (rc == 0 && amount)
+		*amount = sum;
+	return rc;
 }
 
 int posnet_daily_report(struct posnet_dev *d, const char *date, long long *rd_after)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_dev.h - a POSNET fiscal printer: commands, status, receipts, reports.
+/* fiscal/posnet_dev.h - a POSNET fiscal printer: commands, status, receipts, reports.
  *
  * One struct posnet_dev per printer, on top of one transport
  * (drivers/xport.h) and the frame codec (fiscal/posnet_frame.h). The
@@ -25,8 +25,8 @@
  * Ownership: posnet_dev_open*() return a device the caller frees with
  * posnet_dev_close(), which also closes the transport.
  */
-#ifndef PL_DRIVERS_POSNET_DEV_H
-#define PL_DRIVERS_POSNET_DEV_H
+#ifndef PL_FISCAL_POSNET_DEV_H
+#define PL_FISCAL_POSNET_DEV_H
 
 #include "drivers/xport.h"
 #include "core/document.h"
@@ -233,6 +233,19 @@ int posnet_receipt_send(struct posnet_dev *d, const struct posnet_receipt *r,
 int posnet_cancel(struct posnet_dev *d);
 /* Finish a footer left pending (strns.fe): the order-number line again, then trftrend. */
 int posnet_finish_footer(struct posnet_dev *d, const char *order_number);
+
+/* Goods return (zwrot towaru) of `lines` (each checked as a receipt line:
+ * name printable in CP1250, price x qty = value) for their summed value. The
+ * printer records a goods return as a cash-out printout: `scomm` (refused
+ * with -PL_ESTATE while a document is open, ts != 0), then one `stocash
+ * kw<sum>`, exactly as recorded from a real printer
+ * (tests/cassettes/posnet/Return_*). It is not a fiscal document: there is
+ * no transaction and no document number to read back. Non-idempotent: an
+ * ambiguous `stocash` gets one `rpt`, then -PL_EUNKNOWN (the caller's
+ * journal decides; never resent). *amount (may be NULL) gets the sum sent.
+ * -PL_EINVAL with the message before any byte leaves on a bad line. */
+int posnet_goods_return(struct posnet_dev *d, const struct posnet_line *lines, size_t nlines,
+			int64_t *amount);
 
 /* dailyrep da<date> (date "YYYY-MM-DD"; NULL = today in the station's time
  * zone). An explicit operator command, never automatic. *rd_after gets the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/xport_sim.c - the POSNET simulator (fiscal/posnet_sim.h) as an in-process transport.
+/* fiscal/xport_sim.c - the POSNET simulator (fiscal/posnet_sim.h) as an in-process transport.
  *
  * Target: "sim:[OPTION[;OPTION...]]" with
  *   baud=N        pace both directions like a serial line at N baud, 8N1
@@ -13,7 +13,7 @@
  * xport_sim_attach() wraps a simulator the caller keeps (tests inspect its
  * counters and paper across reopened transports).
  */
-#include "drivers/xport.h"
+#include "fiscal/xport_sim.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -192,3 +192,8 @@ const struct xport_ops xport_sim_ops = {
     .flush_input = xsim_flush_input,
     .drain = NULL,
 };
+
+int xport_sim_register(void)
+{
+	return xport_register(&xport_sim_ops);
+}
