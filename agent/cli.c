@@ -14,6 +14,7 @@
 #include "agent/receipt_job.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
+#include "drivers/posnet_config.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -153,7 +154,7 @@ static int open_printer(struct cli *cli, const char *name, bool required)
 		return -PL_ENOTFOUND;
 	}
 	diag_init(&d);
-	rc = receipt_printer_cfg(cli->cfg, name, &pc, &d);
+	rc = posnet_cfg_load(config_view(cli->cfg), name, &pc, &d);
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);
@@ -179,7 +180,7 @@ static int open_label(struct cli *cli, bool required)
 		return -PL_ENOTFOUND;
 	}
 	diag_init(&d);
-	rc = label_setup_load(cli->cfg, "", &cli->label, &d);
+	rc = label_setup_load(config_view(cli->cfg), "", &cli->label, &d);
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);

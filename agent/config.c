@@ -10,8 +10,6 @@
 #include "agent/config.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "agent/label_job.h"
-#include "agent/receipt_job.h"
 #include "core/rules.h"
 #include "core/template.h"
 
@@ -49,9 +47,6 @@ static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
     [CONFIG_TMPL_DOC_NOTES] = "document.notes",
     [CONFIG_TMPL_EMAIL_SUBJECT] = "email.subject",
 };
-
-/* Sections whose keys belong to modules of later issues: kept raw, read with config_get(). */
-static const char *const raw_sections[] = {"printer", "label", "cups", "shipx"};
 
 const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset)
 {
@@ -424,6 +419,7 @@ static int on_raw(struct loader *L, const char *kind, const char *name, const ch
 	}
 	snprintf(kv->key, sizeof(kv->key), "%s", key);
 	kv->line = L->lineno;
+	kv->col = value_col(L->raw, false);
 	kv->value = strdup(val);
 	if (!kv->value)
 		return -PL_ENOMEM;
@@ -485,6 +481,17 @@ static void section_start(struct loader *L, const char *section)
 	}
 }
 
+static void unknown_section(struct loader *L, const char *section)
+{
+	char known[256] = "packline, numbering, rule, template";
+	size_t n = strlen(known);
+
+	for (size_t i = 0; i < config_nsections && n < sizeof(known); i++)
+		n +=
+		    (size_t)snprintf(known + n, sizeof(known) - n, ", %s", config_sections[i].name);
+	err_at(L, L->section_line, 1, "unknown section [%s] (%s)", section, known);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *val)
 {
 	struct loader *L = user;
@@ -514,21 +521,30 @@ static int handler(void *user, const char *section, const char *key, const char 
 		rc = on_template(L, key, val, continuation);
 	} else {
 		bool raw = false;
-		for (size_t i = 0; i < sizeof(raw_sections) / sizeof(raw_sections[0]); i++)
-			raw = raw || strcmp(kind, raw_sections[i]) == 0;
+		for (size_t i = 0; i < config_nsections; i++)
+			raw = raw || strcmp(kind, config_sections[i].name) == 0;
 		if (raw)
 			rc = on_raw(L, kind, name, key, val, continuation);
 		else if (!L->section_refused) /* once per section, not per key */
-			err_at(
-			    L, L->section_line, 1,
-			    "unknown section [%s] (packline, numbering, rule, template, printer, "
-			    "label, cups, shipx)",
-			    section);
+			unknown_section(L, section);
 		L->section_refused = !raw;
 	}
 	/* Return non-zero to inih even on our own errors is wrong: it would stop
 	 * counting. Errors are in the diag; only OOM stops the parse. */
 	return rc == -PL_ENOMEM ? 0 : 1;
+}
+
+static void config_set_view(struct config *c)
+{
+	c->view.path = c->path;
+	c->view.station = c->station;
+	c->view.kv = c->kv;
+	c->view.nkv = c->nkv;
+}
+
+const struct config_view *config_view(const struct config *c)
+{
+	return &c->view;
 }
 
 int config_defaults(struct config **out)
@@ -561,6 +577,7 @@ int config_defaults(struct config **out)
 		config_free(c);
 		return rc;
 	}
+	config_set_view(c);
 	*out = c;
 	return 0;
 }
@@ -638,41 +655,13 @@ static void finish_templates(struct loader *L)
 	}
 }
 
-/* [printer "NAME"]: keys and the transport's form, with their places. The
- * values' ranges are checked by receipt_printer_cfg() below. */
-static void check_printer_keys(const struct config *c, const char *name, struct diag *d)
-{
-	static const char *const keys[] = {
-	    "transport",      "timeout_status_ms",   "timeout_trans_ms",
-	    "timeout_end_ms", "timeout_report_ms",   "paper",
-	    "tokens",         "footer_order_number", "block_mode"};
-	char where[1100];
-
-	for (size_t i = 0; i < c->nkv; i++) {
-		const struct config_kv *kv = &c->kv[i];
-		bool known = false;
-		if (strcmp(kv->section, "printer") != 0 || strcmp(kv->name, name) != 0)
-			continue;
-		snprintf(where, sizeof(where), "%s:%d", c->path, kv->line);
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			known = known || strcmp(kv->key, keys[k]) == 0;
-		if (!known)
-			diag_add(d, where, "unknown key '%s' in [printer \"%s\"]", kv->key, name);
-		else if (strcmp(kv->key, "transport") == 0 && strncmp(kv->value, "serial:", 7) &&
-			 strncmp(kv->value, "/dev/", 5) && strncmp(kv->value, "tcp:", 4) &&
-			 strncmp(kv->value, "sim:", 4))
-			diag_add(d, where,
-				 "transport '%s': use serial:/dev/ttyUSB0[:BAUD[:8N1[:FLOW]]], "
-				 "/dev/serial/by-id/..., tcp:HOST:PORT or sim:",
-				 kv->value);
-	}
-}
-
 /* The module sections are read by their modules, but checked here, at load:
  * a wrong printer transport or label template must not wait for the first
- * parcel to be found. */
+ * parcel to be found. Each distinct [section "name"] is checked once. */
 static void finish_modules(const struct config *c, struct diag *d)
 {
+	const struct config_view *v = config_view(c);
+
 	for (size_t i = 0; i < c->nkv; i++) {
 		const struct config_kv *kv = &c->kv[i];
 		bool first = true;
@@ -681,16 +670,10 @@ static void finish_modules(const struct config *c, struct diag *d)
 				strcmp(c->kv[j].name, kv->name) != 0;
 		if (!first)
 			continue;
-		if (strcmp(kv->section, "printer") == 0) {
-			struct posnet_cfg pc;
-			check_printer_keys(c, kv->name, d);
-			receipt_printer_cfg(c, kv->name, &pc, d);
-		} else if (strcmp(kv->section, "label") == 0) {
-			struct label_setup ls;
-			memset(&ls, 0, sizeof(ls));
-			if (label_setup_load(c, kv->name, &ls, d) == 0)
-				label_setup_release(&ls);
-		}
+		for (size_t s = 0; s < config_nsections; s++)
+			if (strcmp(config_sections[s].name, kv->section) == 0 &&
+			    config_sections[s].check)
+				config_sections[s].check(v, kv->name, d);
 	}
 }
 
@@ -733,6 +716,7 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	finish_numbering(&L);
 	finish_rules(&L);
 	finish_templates(&L);
+	config_set_view(c);
 	finish_modules(c, d);
 	rc = diag_count(d) > before ? -PL_ECONFIG : 0;
 err_close:
