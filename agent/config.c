@@ -270,8 +270,26 @@ static int on_packline(struct loader *L, const char *key, const char *val)
 {
 	struct config *c = L->c;
 
-	if (strcmp(key, "store") == 0)
+	if (strcmp(key, "store") == 0) {
+		/* a DSN with a scheme we do not know would otherwise be opened
+		 * as a file called "mysql:..." */
+		const char *colon = val;
+		while (isalpha((unsigned char)*colon))
+			colon++;
+		if (*colon == ':' && colon > val && strncmp(val, "sqlite:", 7) != 0 &&
+		    strncmp(val, "postgres:", 9) != 0 && strncmp(val, "postgresql:", 11) != 0) {
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "store '%s': unknown scheme '%.*s:' (sqlite:PATH, postgres:...)",
+			       val, (int)(colon - val), val);
+			return 0;
+		}
+		if (strncmp(val, "postgres", 8) == 0) {
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "store '%s': postgres is not built in yet (use sqlite:PATH)", val);
+			return 0;
+		}
 		return set_string(L, c->store, sizeof(c->store), val, key);
+	}
 	if (strcmp(key, "station") == 0)
 		return set_string(L, c->station, sizeof(c->station), val, key);
 	if (strcmp(key, "documents_dir") == 0)

@@ -89,6 +89,62 @@ int posnet_cfg_load(const struct config_view *c, const char *name, struct posnet
 	return rc ? -PL_ECONFIG : 0;
 }
 
+/* The numbers inside a transport: tcp:HOST:PORT (1-65535) and
+ * serial:DEV[:BAUD[:FRAMING[:FLOW]]] (a baud rate the port can be set to,
+ * framing 5-8 data bits, N/E/O parity, 1/2 stop bits). NULL when fine, else
+ * the reason, in `why`. */
+static const char *transport_problem(const char *t, char *why, size_t cap)
+{
+	static const long bauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+	char *end;
+	long n;
+
+	if (strncmp(t, "tcp:", 4) == 0) {
+		const char *colon = strrchr(t + 4, ':');
+		if (!colon || colon == t + 4) {
+			snprintf(why, cap, "tcp needs HOST:PORT");
+			return why;
+		}
+		errno = 0;
+		n = strtol(colon + 1, &end, 10);
+		if (errno || end == colon + 1 || *end || n < 1 || n > 65535) {
+			snprintf(why, cap, "port '%s' is not in 1-65535", colon + 1);
+			return why;
+		}
+		return NULL;
+	}
+	if (strncmp(t, "serial:", 7) == 0) {
+		const char *p = strchr(t + 7, ':');
+		bool known = false;
+		if (!p)
+			return NULL;
+		errno = 0;
+		n = strtol(p + 1, &end, 10);
+		for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++)
+			known = known || n == bauds[i];
+		if (errno || end == p + 1 || (*end && *end != ':') || !known) {
+			snprintf(why, cap,
+				 "baud rate '%.*s' is not one of 1200, 2400, 4800, 9600, 19200, "
+				 "38400, 57600, 115200",
+				 (int)strcspn(p + 1, ":"), p + 1);
+			return why;
+		}
+		if (*end == ':') {
+			const char *f = end + 1;
+			size_t fl = strcspn(f, ":");
+			if (fl != 3 || f[0] < '5' || f[0] > '8' || !strchr("NEO", f[1]) ||
+			    (f[2] != '1' && f[2] != '2')) {
+				snprintf(why, cap,
+					 "framing '%.*s' is not DATA(5-8) PARITY(N|E|O) STOP(1|2), "
+					 "e.g. 8N1",
+					 (int)fl, f);
+				return why;
+			}
+		}
+	}
+	return NULL;
+}
+
 /* [printer "NAME"]: keys and the transport's form, with their places; then
  * the values' ranges through posnet_cfg_load(). */
 int posnet_config_check(const struct config_view *v, const char *name, struct diag *d)
@@ -98,7 +154,7 @@ int posnet_config_check(const struct config_view *v, const char *name, struct di
 	    "timeout_end_ms", "timeout_report_ms",   "paper",
 	    "tokens",         "footer_order_number", "block_mode"};
 	struct posnet_cfg pc;
-	char where[1100];
+	char where[1100], why[160];
 	int rc = 0;
 
 	for (size_t i = 0; i < v->nkv; i++) {
@@ -119,6 +175,12 @@ int posnet_config_check(const struct config_view *v, const char *name, struct di
 				 "transport '%s': use serial:/dev/ttyUSB0[:BAUD[:8N1[:FLOW]]], "
 				 "/dev/serial/by-id/..., tcp:HOST:PORT or sim:",
 				 kv->value);
+			rc = -PL_ECONFIG;
+		} else if (strcmp(kv->key, "transport") == 0 &&
+			   transport_problem(kv->value, why, sizeof(why))) {
+			snprintf(where, sizeof(where), "%s:%d:%d", v->path, kv->line,
+				 kv->col > 0 ? kv->col : 1);
+			diag_add(d, where, "transport '%s': %s", kv->value, why);
 			rc = -PL_ECONFIG;
 		}
 	}

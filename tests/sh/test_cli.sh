@@ -98,6 +98,34 @@ expect_rc 0 "command help" "$P" orders import --help
 has "$T/out" "whole or not" "command help text"
 expect_rc 0 "version" "$P" version
 
+# issue #18 defect 9: numbers inside a transport and the store's scheme are
+# checked at load, with the place
+cfg_err() { # description expected-message ini-text
+	printf '%b' "$3" >"$T/c.ini"
+	expect_rc 3 "$1" "$P" config check "$T/c.ini"
+	has "$T/err" "$2" "$1 (message)"
+}
+cfg_err "tcp port out of range" 'c.ini:2:13: .*99999.*1-65535' '[printer "fiscal"]\ntransport = tcp:127.0.0.1:99999\n'
+cfg_err "unknown baud rate" 'c.ini:2:13: .*9601.*9600' '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:9601:8N1\n'
+cfg_err "bad serial framing" "c.ini:2:13: .*framing '8X1'" '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:9600:8X1\n'
+cfg_err "unknown store scheme" "c.ini:2:9: .*unknown scheme 'mysql:'" '[packline]\nstore = mysql://db/packline\n'
+cfg_err "postgres recognised" 'c.ini:2:9: .*postgres is not built in yet' '[packline]\nstore = postgres:host=db\n'
+printf '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:115200:7E2\n' >"$T/c.ini"
+expect_rc 0 "good serial transport" "$P" config check "$T/c.ini"
+
+# strict ids and limits, known statuses: usage errors (2), nothing read
+expect_rc 2 "docs show #12abc" pl docs show '#12abc'
+has "$T/err" "not a document id" "docs show #12abc says why"
+expect_rc 2 "docs show #-1" pl docs show '#-1'
+expect_rc 2 "orders list --limit -1" pl orders list --limit -1
+has "$T/err" "--limit takes a number" "--limit -1 says why"
+expect_rc 2 "docs list --limit -1" pl docs list --limit -1
+expect_rc 2 "orders list --limit 1x" pl orders list --limit 1x
+expect_rc 0 "orders list --limit 2" pl orders list --limit 2
+expect_rc 2 "orders list --status bogus" pl orders list --status bogus
+has "$T/err" "accepted" "--status bogus lists the known values"
+expect_rc 0 "orders list --status accepted" pl orders list --status accepted
+
 sqlite3 "$DB" 'pragma integrity_check' | grep -qx ok && ok || bad "integrity_check"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
