@@ -67,7 +67,7 @@ struct cfg_rule {
 	char issue[32];
 	char backend[32];
 	char then[256];
-	int line, when_line, when_col, issue_line, backend_line, then_line;
+	int line, when_line, when_col, issue_line, backend_line, backend_col, then_line;
 	int *cont_cols; /* file column of each continuation line of `when` */
 	size_t ncont;
 	bool has_issue;
@@ -353,6 +353,7 @@ static int on_rule(struct loader *L, const char *name, const char *key, const ch
 	}
 	if (strcmp(key, "backend") == 0) {
 		r->backend_line = L->lineno;
+		r->backend_col = value_col(L->raw, false);
 		return set_string(L, r->backend, sizeof(r->backend), val, key);
 	}
 	if (strcmp(key, "then") == 0) {
@@ -656,6 +657,104 @@ static void finish_rules(struct loader *L)
 	}
 }
 
+/* Which backend may issue which kind. A receipt is fiscal: only a fiscal
+ * printer may issue it, never "local". Service backends (KSeF, Fakturownia)
+ * add rows here with the issue that brings them. */
+static const struct {
+	const char *backend;
+	bool receipt;        /* issues the receipt kinds (else the invoice kinds) */
+	const char *section; /* the section it needs configured, or NULL */
+} issue_backends[] = {
+    {"posnet", true, "printer"},
+    {"local", false, NULL},
+};
+
+/* Edit distance of two short names, for "did you mean". */
+static size_t name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[40], prev, tmp;
+
+	if (la >= 39 || lb >= 39)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			tmp = row[j];
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The backend of every rule against its kind and what is configured, so a
+ * typo does not leave documents pending forever and a receipt never goes to
+ * a backend that is not a fiscal printer. */
+static void finish_rule_backends(struct loader *L)
+{
+	for (size_t i = 0; i < L->nrules; i++) {
+		const struct cfg_rule *r = &L->rules[i];
+		const char *hint = NULL;
+		size_t best = 3;
+		enum doc_kind k;
+		bool receipt;
+		int found = -1;
+
+		if (!r->backend[0] || doc_kind_parse(r->issue, &k) != 0 || k == DOC_NONE)
+			continue;
+		receipt = k == DOC_RECEIPT || k == DOC_RECEIPT_NIP;
+		for (size_t b = 0; b < sizeof(issue_backends) / sizeof(issue_backends[0]); b++) {
+			size_t dist = name_distance(r->backend, issue_backends[b].backend);
+			if (dist == 0)
+				found = (int)b;
+			else if (dist < best && issue_backends[b].receipt == receipt) {
+				best = dist;
+				hint = issue_backends[b].backend;
+			}
+		}
+		if (found < 0) {
+			if (hint)
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': unknown backend '%s' (did you mean '%s'?)",
+				       r->name, r->backend, hint);
+			else
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': unknown backend '%s' (%s)", r->name, r->backend,
+				       receipt ? "a receipt is issued by: posnet"
+					       : "this kind is issued by: local");
+			continue;
+		}
+		if (issue_backends[found].receipt != receipt) {
+			err_at(L, r->backend_line, r->backend_col,
+			       receipt ? "rule '%s': backend '%s' cannot issue a %s: a receipt is "
+					 "only ever issued by a fiscal printer (backend posnet)"
+				       : "rule '%s': backend '%s' cannot issue a %s (use local)",
+			       r->name, r->backend, r->issue);
+			continue;
+		}
+		if (issue_backends[found].section &&
+		    !config_has_section(L->c, issue_backends[found].section, NULL)) {
+			bool any = false;
+			for (size_t j = 0; j < L->c->nkv && !any; j++)
+				any =
+				    strcmp(L->c->kv[j].section, issue_backends[found].section) == 0;
+			if (!any)
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': backend '%s' needs a [%s] section, and there is "
+				       "none",
+				       r->name, r->backend, issue_backends[found].section);
+		}
+	}
+}
+
 static void finish_templates(struct loader *L)
 {
 	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
@@ -733,6 +832,7 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	}
 	finish_numbering(&L);
 	finish_rules(&L);
+	finish_rule_backends(&L);
 	finish_templates(&L);
 	config_set_view(c);
 	finish_modules(c, d);

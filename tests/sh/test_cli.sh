@@ -113,6 +113,18 @@ cfg_err "postgres recognised" 'c.ini:2:9: .*postgres is not built in yet' '[pack
 printf '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:115200:7E2\n' >"$T/c.ini"
 expect_rc 0 "good serial transport" "$P" config check "$T/c.ini"
 
+# issue #18 defect 6: every rule's backend and steps checked at load
+R='[rule "r"]\nwhen = total > 0\n'
+cfg_err "then = print is unknown" "unknown step 'print'" "${R}issue = invoice\nthen = print\n"
+cfg_err "backend typo" "c.ini:4:11: rule 'r': unknown backend 'posent' (did you mean 'posnet'?)" "${R}issue = receipt\nbackend = posent\n"
+cfg_err "receipt by local" "c.ini:4:11: .*only ever issued by a fiscal printer" "${R}issue = receipt\nbackend = local\n"
+cfg_err "invoice by posnet" "c.ini:4:11: .*cannot issue a invoice" "${R}issue = invoice\nbackend = posnet\n"
+cfg_err "posnet without a printer" "c.ini:4:11: .*needs a \\[printer\\] section" "${R}issue = receipt\nbackend = posnet\n"
+printf '%b' "${R}issue = receipt\nbackend = posnet\n[printer \"fiscal\"]\ntransport = sim:\n" >"$T/c.ini"
+expect_rc 0 "posnet with a printer" "$P" config check "$T/c.ini"
+printf '%b' "${R}issue = invoice\nbackend = local\n" >"$T/c.ini"
+expect_rc 0 "invoice by local" "$P" config check "$T/c.ini"
+
 # strict ids and limits, known statuses: usage errors (2), nothing read
 expect_rc 2 "docs show #12abc" pl docs show '#12abc'
 has "$T/err" "not a document id" "docs show #12abc says why"
