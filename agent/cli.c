@@ -472,6 +472,11 @@ static int cmd_rules_check(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: packline rules check FILE\n");
 		return CLI_EUSAGE;
 	}
+	if (access(path, R_OK) != 0) {
+		/* no file to check is a configuration problem (3), not bad rules (1) */
+		fprintf(stderr, "packline: config: %s: cannot open: %s\n", path, strerror(errno));
+		return CLI_ECONFIG;
+	}
 	diag_init(&d);
 	rc = config_load(&cfg, path, &d);
 	if (rc) {
@@ -955,6 +960,25 @@ static const struct cli_cmd *find_cmd(const char *name, const char *sub)
 	return NULL;
 }
 
+/* The commands of group `name` ("orders"), one usage line each; false when
+ * there is no such group. */
+static bool print_group(const char *name, FILE *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) != 0 || !commands[i].sub)
+			continue;
+		if (!any)
+			fprintf(out, "usage: packline %s COMMAND\n\ncommands:\n", name);
+		fprintf(out, "  %s\n", commands[i].usage);
+		any = true;
+	}
+	if (any)
+		fprintf(out, "\npackline %s COMMAND --help: help on a command\n", name);
+	return any;
+}
+
 static void print_usage(FILE *out)
 {
 	fprintf(out, "usage: packline [--config FILE] [--store DSN] [--log-level LEVEL] COMMAND\n\n"
@@ -1013,6 +1037,10 @@ int cli_main(int argc, char **argv)
 		return CLI_OK;
 	}
 	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	if (!cmd && (i + 1 >= argc || wants_help(argc - i, argv + i)) &&
+	    print_group(argv[i], i + 1 < argc ? stdout : stderr))
+		/* "packline orders --help": the group's commands; bare "packline orders": usage */
+		return i + 1 < argc ? CLI_OK : CLI_EUSAGE;
 	if (!cmd) {
 		fprintf(stderr, "packline: unknown command '%s%s%s'\n", argv[i],
 			i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");

@@ -812,8 +812,10 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	L.file = path;
 	L.fp = fopen(path, "r");
 	if (!L.fp) {
+		/* a configuration that cannot be read is a configuration error
+		 * (exit 3) for every command, with the path named */
 		diag_add(d, path, "cannot open: %s", strerror(errno));
-		rc = -PL_EIO;
+		rc = -PL_ECONFIG;
 		goto err_free_config;
 	}
 	if (fseek(L.fp, 0, SEEK_END) == 0 && ftell(L.fp) > CONFIG_MAX_FILE) {

@@ -75,7 +75,8 @@ extern const size_t config_nsections;
 /* Defaults only (no file): store "packline.db", built-in number patterns, no rules. */
 int config_defaults(struct config **out);
 /* Load a file over the defaults. Every error goes to `d` as "FILE:LINE[:COL]";
- * returns 0, or -PL_ECONFIG (then *out is NULL), -PL_EIO, -PL_ENOMEM. */
+ * returns 0, or -PL_ECONFIG (then *out is NULL; also when the file cannot be
+ * opened), -PL_ENOMEM. */
 int config_load(struct config **out, const char *path, struct diag *d);
 void config_free(struct config *c);
 /* Value of `key` in [section "name"] (name may be "" for an unnamed section), or NULL. */

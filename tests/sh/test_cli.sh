@@ -125,6 +125,20 @@ expect_rc 0 "posnet with a printer" "$P" config check "$T/c.ini"
 printf '%b' "${R}issue = invoice\nbackend = local\n" >"$T/c.ini"
 expect_rc 0 "invoice by local" "$P" config check "$T/c.ini"
 
+# a missing configuration: 3 with the path named, from every command
+for cmd in "orders list" "docs list" "process" "printer status" "config check" "rules check" "config dump"; do
+	# shellcheck disable=SC2086
+	expect_rc 3 "missing config: $cmd" "$P" --config "$T/none.ini" $cmd
+	has "$T/err" "none.ini: cannot open" "missing config named: $cmd"
+done
+# help for every group and command, exit 0
+for g in orders rules docs config printer receipt label; do
+	expect_rc 0 "$g --help" "$P" "$g" --help
+	has "$T/out" "packline $g" "$g --help lists its commands"
+done
+expect_rc 0 "orders list --help" "$P" orders list --help
+expect_rc 2 "bare group is a usage error" "$P" orders
+
 # strict ids and limits, known statuses: usage errors (2), nothing read
 expect_rc 2 "docs show #12abc" pl docs show '#12abc'
 has "$T/err" "not a document id" "docs show #12abc says why"
