@@ -17,6 +17,7 @@
 #include "journal/journal.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
+#include "drivers/posnet_config.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -29,9 +30,11 @@
 
 #include <cjson/cJSON.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,28 +69,31 @@ static void print_usage(FILE *out);
 
 /* ---- shared helpers ---------------------------------------------------- */
 
+/* README: 0 ok, 1 bad input, 2 usage, 3 configuration, 4 store, 5 device or
+ * service, 70 internal. One row per base/err.h code (the assert below fails
+ * the build when a code is added without a row), so 70 means a real
+ * internal error (out of memory, a code outside the table), never "a code
+ * nobody mapped". */
+static const unsigned char exit_codes[] = {
+    [PL_EINVAL - PL_EINVAL] = CLI_EINPUT,     [PL_ENOMEM - PL_EINVAL] = CLI_EINTERNAL,
+    [PL_EIO - PL_EINVAL] = CLI_EDEVICE,       [PL_ENOTFOUND - PL_EINVAL] = CLI_EINPUT,
+    [PL_EEXIST - PL_EINVAL] = CLI_EINPUT,     [PL_ETOOBIG - PL_EINVAL] = CLI_EINPUT,
+    [PL_ETIMEDOUT - PL_EINVAL] = CLI_EDEVICE, [PL_EPROTO - PL_EINVAL] = CLI_EDEVICE,
+    [PL_ENOTSUP - PL_EINVAL] = CLI_ECONFIG,   [PL_ECONFIG - PL_EINVAL] = CLI_ECONFIG,
+    [PL_ESTORE - PL_EINVAL] = CLI_ESTORE,     [PL_EBUSY - PL_EINVAL] = CLI_ESTORE,
+    [PL_EDEVICE - PL_EINVAL] = CLI_EDEVICE,   [PL_ESTATE - PL_EINVAL] = CLI_EDEVICE,
+    [PL_EUNKNOWN - PL_EINVAL] = CLI_EDEVICE,
+};
+_Static_assert(sizeof(exit_codes) == PL_E_LAST_ - PL_EINVAL,
+	       "every base/err.h code needs an exit code");
+
 static int exit_for(int rc)
 {
-	switch (-rc) {
-	case 0:
+	if (rc == 0)
 		return CLI_OK;
-	case PL_EINVAL:
-		return CLI_EINPUT;
-	case PL_ECONFIG:
-		return CLI_ECONFIG;
-	case PL_ESTORE:
-	case PL_EBUSY:
-		return CLI_ESTORE;
-	case PL_EDEVICE:
-	case PL_ETIMEDOUT:
-	case PL_EPROTO:
-	case PL_EUNKNOWN:
-		return CLI_EDEVICE;
-	case PL_ENOTFOUND:
-		return CLI_EINPUT;
-	default:
-		return CLI_EINTERNAL;
-	}
+	if (-rc >= PL_EINVAL && -rc < PL_E_LAST_)
+		return exit_codes[-rc - PL_EINVAL];
+	return CLI_EINTERNAL;
 }
 
 static const char *discover_config(const char *given)
@@ -159,7 +165,7 @@ static int open_printer(struct cli *cli, const char *name, bool required)
 		return -PL_ENOTFOUND;
 	}
 	diag_init(&d);
-	rc = receipt_printer_cfg(cli->cfg, name, &pc, &d);
+	rc = posnet_cfg_load(config_view(cli->cfg), name, &pc, &d);
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);
@@ -185,7 +191,7 @@ static int open_label(struct cli *cli, bool required)
 		return -PL_ENOTFOUND;
 	}
 	diag_init(&d);
-	rc = label_setup_load(cli->cfg, "", &cli->label, &d);
+	rc = label_setup_load(config_view(cli->cfg), "", &cli->label, &d);
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);
@@ -204,6 +210,37 @@ static int open_label(struct cli *cli, bool required)
 	return 0;
 }
 
+/* Strict number parsing for ids and limits: digits only, whole string, in
+ * range; "#12abc", "-1", "" and "1e3" are refused rather than read as 12, a
+ * huge size_t or 0. */
+static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_limit(const char *s, size_t *out)
+{
+	long long v;
+
+	if (!parse_count(s, 1, 1000000, &v)) {
+		fprintf(stderr, "packline: --limit takes a number from 1 to 1000000, not '%s'\n",
+			s);
+		return CLI_EUSAGE;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
 /* Resolve ORDER: an order number, "source:ext_id", an ext_id or "#id". */
 static int resolve_order(struct cli *cli, const char *ref, struct order *o)
 {
@@ -211,10 +248,12 @@ static int resolve_order(struct cli *cli, const char *ref, struct order *o)
 	int rc;
 
 	if (ref[0] == '#') {
-		char *end;
-		long long id = strtoll(ref + 1, &end, 10);
-		if (*end == '\0' && id > 0)
-			return store_order_get(cli->store, id, o);
+		long long id;
+		if (!parse_count(ref + 1, 1, INT64_MAX, &id)) {
+			fprintf(stderr, "packline: '%s' is not an order id (#N)\n", ref);
+			return -PL_EINVAL;
+		}
+		return store_order_get(cli->store, id, o);
 	}
 	rc = store_order_find_number(cli->store, ref, o);
 	if (rc != -PL_ENOTFOUND)
@@ -353,21 +392,24 @@ static int cmd_orders_list(struct cli *cli, int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 's':
+			if (!order_status_known(optarg)) {
+				fprintf(stderr,
+					"packline: --status '%s' is not one of new, accepted, "
+					"processing, paid, packed, shipped, delivered, cancelled, "
+					"returned, on_hold\n",
+					optarg);
+				return CLI_EUSAGE;
+			}
 			f.status = optarg;
 			break;
 		case 'o':
 			f.source = optarg;
 			break;
 		case 'l':
-			errno = 0;
-			f.limit = (size_t)strtoul(optarg, &end, 10);
-			if (errno || *end) {
-				fprintf(stderr, "packline: --limit takes a number\n");
+			if (parse_limit(optarg, &f.limit))
 				return CLI_EUSAGE;
-			}
 			break;
 		default:
 			return CLI_EUSAGE;
@@ -435,6 +477,11 @@ static int cmd_rules_check(struct cli *cli, int argc, char **argv)
 	if (!path) {
 		fprintf(stderr, "usage: packline rules check FILE\n");
 		return CLI_EUSAGE;
+	}
+	if (access(path, R_OK) != 0) {
+		/* no file to check is a configuration problem (3), not bad rules (1) */
+		fprintf(stderr, "packline: config: %s: cannot open: %s\n", path, strerror(errno));
+		return CLI_ECONFIG;
 	}
 	diag_init(&d);
 	rc = config_load(&cfg, path, &d);
@@ -508,7 +555,6 @@ static int cmd_docs_list(struct cli *cli, int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'k':
 			if (doc_kind_parse(optarg, &f.kind) != 0) {
@@ -528,12 +574,8 @@ static int cmd_docs_list(struct cli *cli, int argc, char **argv)
 			order_ref = optarg;
 			break;
 		case 'l':
-			errno = 0;
-			f.limit = (size_t)strtoul(optarg, &end, 10);
-			if (errno || *end) {
-				fprintf(stderr, "packline: --limit takes a number\n");
+			if (parse_limit(optarg, &f.limit))
 				return CLI_EUSAGE;
-			}
 			break;
 		default:
 			return CLI_EUSAGE;
@@ -585,9 +627,14 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 	rc = open_store(cli);
 	if (rc)
 		return exit_for(rc);
-	if (argv[1][0] == '#')
-		fd.id = strtoll(argv[1] + 1, NULL, 10);
-	else
+	if (argv[1][0] == '#') {
+		long long id;
+		if (!parse_count(argv[1] + 1, 1, INT64_MAX, &id)) {
+			fprintf(stderr, "packline: '%s' is not a document id (#N)\n", argv[1]);
+			return CLI_EUSAGE;
+		}
+		fd.id = id;
+	} else
 		store_doc_list(cli->store, &f, match_number, &fd);
 	if (fd.id <= 0) {
 		fprintf(stderr, "packline: no document '%s'\n", argv[1]);
@@ -961,6 +1008,25 @@ static const struct cli_cmd *find_cmd(const char *name, const char *sub)
 	return NULL;
 }
 
+/* The commands of group `name` ("orders"), one usage line each; false when
+ * there is no such group. */
+static bool print_group(const char *name, FILE *out)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) != 0 || !commands[i].sub)
+			continue;
+		if (!any)
+			fprintf(out, "usage: packline %s COMMAND\n\ncommands:\n", name);
+		fprintf(out, "  %s\n", commands[i].usage);
+		any = true;
+	}
+	if (any)
+		fprintf(out, "\npackline %s COMMAND --help: help on a command\n", name);
+	return any;
+}
+
 static void print_usage(FILE *out)
 {
 	fprintf(out, "usage: packline [--config FILE] [--store DSN] [--log-level LEVEL] COMMAND\n\n"
@@ -1019,6 +1085,10 @@ int cli_main(int argc, char **argv)
 		return CLI_OK;
 	}
 	cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	if (!cmd && (i + 1 >= argc || wants_help(argc - i, argv + i)) &&
+	    print_group(argv[i], i + 1 < argc ? stdout : stderr))
+		/* "packline orders --help": the group's commands; bare "packline orders": usage */
+		return i + 1 < argc ? CLI_OK : CLI_EUSAGE;
 	if (!cmd) {
 		fprintf(stderr, "packline: unknown command '%s%s%s'\n", argv[i],
 			i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");

@@ -10,8 +10,6 @@
 #include "agent/config.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "agent/label_job.h"
-#include "agent/receipt_job.h"
 #include "core/rules.h"
 #include "core/template.h"
 
@@ -50,9 +48,6 @@ static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
     [CONFIG_TMPL_EMAIL_SUBJECT] = "email.subject",
 };
 
-/* Sections whose keys belong to modules of later issues: kept raw, read with config_get(). */
-static const char *const raw_sections[] = {"printer", "label", "cups", "shipx"};
-
 const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset)
 {
 	for (size_t i = 0; i < sizeof(default_patterns) / sizeof(default_patterns[0]); i++) {
@@ -72,7 +67,7 @@ struct cfg_rule {
 	char issue[32];
 	char backend[32];
 	char then[256];
-	int line, when_line, when_col, issue_line, backend_line, then_line;
+	int line, when_line, when_col, issue_line, backend_line, backend_col, then_line;
 	int *cont_cols; /* file column of each continuation line of `when` */
 	size_t ncont;
 	bool has_issue;
@@ -275,8 +270,26 @@ static int on_packline(struct loader *L, const char *key, const char *val)
 {
 	struct config *c = L->c;
 
-	if (strcmp(key, "store") == 0)
+	if (strcmp(key, "store") == 0) {
+		/* a DSN with a scheme we do not know would otherwise be opened
+		 * as a file called "mysql:..." */
+		const char *colon = val;
+		while (isalpha((unsigned char)*colon))
+			colon++;
+		if (*colon == ':' && colon > val && strncmp(val, "sqlite:", 7) != 0 &&
+		    strncmp(val, "postgres:", 9) != 0 && strncmp(val, "postgresql:", 11) != 0) {
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "store '%s': unknown scheme '%.*s:' (sqlite:PATH, postgres:...)",
+			       val, (int)(colon - val), val);
+			return 0;
+		}
+		if (strncmp(val, "postgres", 8) == 0) {
+			err_at(L, L->lineno, value_col(L->raw, false),
+			       "store '%s': postgres is not built in yet (use sqlite:PATH)", val);
+			return 0;
+		}
 		return set_string(L, c->store, sizeof(c->store), val, key);
+	}
 	if (strcmp(key, "station") == 0)
 		return set_string(L, c->station, sizeof(c->station), val, key);
 	if (strcmp(key, "documents_dir") == 0)
@@ -340,6 +353,7 @@ static int on_rule(struct loader *L, const char *name, const char *key, const ch
 	}
 	if (strcmp(key, "backend") == 0) {
 		r->backend_line = L->lineno;
+		r->backend_col = value_col(L->raw, false);
 		return set_string(L, r->backend, sizeof(r->backend), val, key);
 	}
 	if (strcmp(key, "then") == 0) {
@@ -424,6 +438,7 @@ static int on_raw(struct loader *L, const char *kind, const char *name, const ch
 	}
 	snprintf(kv->key, sizeof(kv->key), "%s", key);
 	kv->line = L->lineno;
+	kv->col = value_col(L->raw, false);
 	kv->value = strdup(val);
 	if (!kv->value)
 		return -PL_ENOMEM;
@@ -485,6 +500,17 @@ static void section_start(struct loader *L, const char *section)
 	}
 }
 
+static void unknown_section(struct loader *L, const char *section)
+{
+	char known[256] = "packline, numbering, rule, template";
+	size_t n = strlen(known);
+
+	for (size_t i = 0; i < config_nsections && n < sizeof(known); i++)
+		n +=
+		    (size_t)snprintf(known + n, sizeof(known) - n, ", %s", config_sections[i].name);
+	err_at(L, L->section_line, 1, "unknown section [%s] (%s)", section, known);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *val)
 {
 	struct loader *L = user;
@@ -514,21 +540,30 @@ static int handler(void *user, const char *section, const char *key, const char 
 		rc = on_template(L, key, val, continuation);
 	} else {
 		bool raw = false;
-		for (size_t i = 0; i < sizeof(raw_sections) / sizeof(raw_sections[0]); i++)
-			raw = raw || strcmp(kind, raw_sections[i]) == 0;
+		for (size_t i = 0; i < config_nsections; i++)
+			raw = raw || strcmp(kind, config_sections[i].name) == 0;
 		if (raw)
 			rc = on_raw(L, kind, name, key, val, continuation);
 		else if (!L->section_refused) /* once per section, not per key */
-			err_at(
-			    L, L->section_line, 1,
-			    "unknown section [%s] (packline, numbering, rule, template, printer, "
-			    "label, cups, shipx)",
-			    section);
+			unknown_section(L, section);
 		L->section_refused = !raw;
 	}
 	/* Return non-zero to inih even on our own errors is wrong: it would stop
 	 * counting. Errors are in the diag; only OOM stops the parse. */
 	return rc == -PL_ENOMEM ? 0 : 1;
+}
+
+static void config_set_view(struct config *c)
+{
+	c->view.path = c->path;
+	c->view.station = c->station;
+	c->view.kv = c->kv;
+	c->view.nkv = c->nkv;
+}
+
+const struct config_view *config_view(const struct config *c)
+{
+	return &c->view;
 }
 
 int config_defaults(struct config **out)
@@ -561,6 +596,7 @@ int config_defaults(struct config **out)
 		config_free(c);
 		return rc;
 	}
+	config_set_view(c);
 	*out = c;
 	return 0;
 }
@@ -621,6 +657,104 @@ static void finish_rules(struct loader *L)
 	}
 }
 
+/* Which backend may issue which kind. A receipt is fiscal: only a fiscal
+ * printer may issue it, never "local". Service backends (KSeF, Fakturownia)
+ * add rows here with the issue that brings them. */
+static const struct {
+	const char *backend;
+	bool receipt;        /* issues the receipt kinds (else the invoice kinds) */
+	const char *section; /* the section it needs configured, or NULL */
+} issue_backends[] = {
+    {"posnet", true, "printer"},
+    {"local", false, NULL},
+};
+
+/* Edit distance of two short names, for "did you mean". */
+static size_t name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[40], prev, tmp;
+
+	if (la >= 39 || lb >= 39)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			tmp = row[j];
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* The backend of every rule against its kind and what is configured, so a
+ * typo does not leave documents pending forever and a receipt never goes to
+ * a backend that is not a fiscal printer. */
+static void finish_rule_backends(struct loader *L)
+{
+	for (size_t i = 0; i < L->nrules; i++) {
+		const struct cfg_rule *r = &L->rules[i];
+		const char *hint = NULL;
+		size_t best = 3;
+		enum doc_kind k;
+		bool receipt;
+		int found = -1;
+
+		if (!r->backend[0] || doc_kind_parse(r->issue, &k) != 0 || k == DOC_NONE)
+			continue;
+		receipt = k == DOC_RECEIPT || k == DOC_RECEIPT_NIP;
+		for (size_t b = 0; b < sizeof(issue_backends) / sizeof(issue_backends[0]); b++) {
+			size_t dist = name_distance(r->backend, issue_backends[b].backend);
+			if (dist == 0)
+				found = (int)b;
+			else if (dist < best && issue_backends[b].receipt == receipt) {
+				best = dist;
+				hint = issue_backends[b].backend;
+			}
+		}
+		if (found < 0) {
+			if (hint)
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': unknown backend '%s' (did you mean '%s'?)",
+				       r->name, r->backend, hint);
+			else
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': unknown backend '%s' (%s)", r->name, r->backend,
+				       receipt ? "a receipt is issued by: posnet"
+					       : "this kind is issued by: local");
+			continue;
+		}
+		if (issue_backends[found].receipt != receipt) {
+			err_at(L, r->backend_line, r->backend_col,
+			       receipt ? "rule '%s': backend '%s' cannot issue a %s: a receipt is "
+					 "only ever issued by a fiscal printer (backend posnet)"
+				       : "rule '%s': backend '%s' cannot issue a %s (use local)",
+			       r->name, r->backend, r->issue);
+			continue;
+		}
+		if (issue_backends[found].section &&
+		    !config_has_section(L->c, issue_backends[found].section, NULL)) {
+			bool any = false;
+			for (size_t j = 0; j < L->c->nkv && !any; j++)
+				any =
+				    strcmp(L->c->kv[j].section, issue_backends[found].section) == 0;
+			if (!any)
+				err_at(L, r->backend_line, r->backend_col,
+				       "rule '%s': backend '%s' needs a [%s] section, and there is "
+				       "none",
+				       r->name, r->backend, issue_backends[found].section);
+		}
+	}
+}
+
 static void finish_templates(struct loader *L)
 {
 	for (int i = 0; i < CONFIG_TMPL_COUNT; i++) {
@@ -638,41 +772,13 @@ static void finish_templates(struct loader *L)
 	}
 }
 
-/* [printer "NAME"]: keys and the transport's form, with their places. The
- * values' ranges are checked by receipt_printer_cfg() below. */
-static void check_printer_keys(const struct config *c, const char *name, struct diag *d)
-{
-	static const char *const keys[] = {
-	    "transport",      "timeout_status_ms",   "timeout_trans_ms",
-	    "timeout_end_ms", "timeout_report_ms",   "paper",
-	    "tokens",         "footer_order_number", "block_mode"};
-	char where[1100];
-
-	for (size_t i = 0; i < c->nkv; i++) {
-		const struct config_kv *kv = &c->kv[i];
-		bool known = false;
-		if (strcmp(kv->section, "printer") != 0 || strcmp(kv->name, name) != 0)
-			continue;
-		snprintf(where, sizeof(where), "%s:%d", c->path, kv->line);
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			known = known || strcmp(kv->key, keys[k]) == 0;
-		if (!known)
-			diag_add(d, where, "unknown key '%s' in [printer \"%s\"]", kv->key, name);
-		else if (strcmp(kv->key, "transport") == 0 && strncmp(kv->value, "serial:", 7) &&
-			 strncmp(kv->value, "/dev/", 5) && strncmp(kv->value, "tcp:", 4) &&
-			 strncmp(kv->value, "sim:", 4))
-			diag_add(d, where,
-				 "transport '%s': use serial:/dev/ttyUSB0[:BAUD[:8N1[:FLOW]]], "
-				 "/dev/serial/by-id/..., tcp:HOST:PORT or sim:",
-				 kv->value);
-	}
-}
-
 /* The module sections are read by their modules, but checked here, at load:
  * a wrong printer transport or label template must not wait for the first
- * parcel to be found. */
+ * parcel to be found. Each distinct [section "name"] is checked once. */
 static void finish_modules(const struct config *c, struct diag *d)
 {
+	const struct config_view *v = config_view(c);
+
 	for (size_t i = 0; i < c->nkv; i++) {
 		const struct config_kv *kv = &c->kv[i];
 		bool first = true;
@@ -681,16 +787,10 @@ static void finish_modules(const struct config *c, struct diag *d)
 				strcmp(c->kv[j].name, kv->name) != 0;
 		if (!first)
 			continue;
-		if (strcmp(kv->section, "printer") == 0) {
-			struct posnet_cfg pc;
-			check_printer_keys(c, kv->name, d);
-			receipt_printer_cfg(c, kv->name, &pc, d);
-		} else if (strcmp(kv->section, "label") == 0) {
-			struct label_setup ls;
-			memset(&ls, 0, sizeof(ls));
-			if (label_setup_load(c, kv->name, &ls, d) == 0)
-				label_setup_release(&ls);
-		}
+		for (size_t s = 0; s < config_nsections; s++)
+			if (strcmp(config_sections[s].name, kv->section) == 0 &&
+			    config_sections[s].check)
+				config_sections[s].check(v, kv->name, d);
 	}
 }
 
@@ -712,8 +812,10 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	L.file = path;
 	L.fp = fopen(path, "r");
 	if (!L.fp) {
+		/* a configuration that cannot be read is a configuration error
+		 * (exit 3) for every command, with the path named */
 		diag_add(d, path, "cannot open: %s", strerror(errno));
-		rc = -PL_EIO;
+		rc = -PL_ECONFIG;
 		goto err_free_config;
 	}
 	if (fseek(L.fp, 0, SEEK_END) == 0 && ftell(L.fp) > CONFIG_MAX_FILE) {
@@ -732,7 +834,9 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	}
 	finish_numbering(&L);
 	finish_rules(&L);
+	finish_rule_backends(&L);
 	finish_templates(&L);
+	config_set_view(c);
 	finish_modules(c, d);
 	rc = diag_count(d) > before ? -PL_ECONFIG : 0;
 err_close:

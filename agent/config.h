@@ -7,7 +7,8 @@
  *   [numbering "KIND"]    pattern, reset                (core/numbering.h)
  *   [rule "NAME"]         when, issue, backend, then    (core/rules.h), in file order
  *   [template]            document.title, document.footer, email.subject ... (core/template.h)
- *   [printer "NAME"], [label "NAME"], [shipx], [cups]  raw key/values read by their modules
+ *   [printer "NAME"], [label "NAME"], [shipx], [cups]  raw key/values read and checked by
+ *                         their modules (config_sections[], base/cfgview.h)
  *
  * Everything is checked when the file is loaded: an unknown section or key, a
  * bad number pattern, a rule that does not compile, a template naming an
@@ -20,6 +21,7 @@
 #ifndef PL_AGENT_CONFIG_H
 #define PL_AGENT_CONFIG_H
 
+#include "base/cfgview.h"
 #include "base/diag.h"
 #include "base/log.h"
 #include "core/document.h"
@@ -31,15 +33,6 @@
 
 struct ruleset;
 struct tmpl;
-
-/* A key/value of a section that a later module reads (printer, label, ...). */
-struct config_kv {
-	char section[32]; /* "printer" */
-	char name[64];    /* the quoted name: [printer "fiscal"] -> "fiscal"; "" if none */
-	char key[64];
-	char *value; /* owned */
-	int line;
-};
 
 enum config_tmpl {
 	CONFIG_TMPL_DOC_TITLE,
@@ -68,12 +61,22 @@ struct config {
 	char *tmpl_text[CONFIG_TMPL_COUNT];
 	struct config_kv *kv;
 	size_t nkv;
+	/* what the modules see of their sections (base/cfgview.h); set by
+	 * config_defaults() and config_load() */
+	struct config_view view;
 };
+
+/* The module sections checked at load, one entry per section the agent
+ * knows; the table is assembled in agent/config_sections.c (the composition
+ * root), so this file includes no module that owns a section. */
+extern const struct config_section config_sections[];
+extern const size_t config_nsections;
 
 /* Defaults only (no file): store "packline.db", built-in number patterns, no rules. */
 int config_defaults(struct config **out);
 /* Load a file over the defaults. Every error goes to `d` as "FILE:LINE[:COL]";
- * returns 0, or -PL_ECONFIG (then *out is NULL), -PL_EIO, -PL_ENOMEM. */
+ * returns 0, or -PL_ECONFIG (then *out is NULL; also when the file cannot be
+ * opened), -PL_ENOMEM. */
 int config_load(struct config **out, const char *path, struct diag *d);
 void config_free(struct config *c);
 /* Value of `key` in [section "name"] (name may be "" for an unnamed section), or NULL. */
@@ -81,6 +84,8 @@ const char *config_get(const struct config *c, const char *section, const char *
 		       const char *key);
 /* There is a [section "name"] with at least one key. */
 bool config_has_section(const struct config *c, const char *section, const char *name);
+/* The view of `c` the modules read their sections through. */
+const struct config_view *config_view(const struct config *c);
 /* Print the effective configuration as INI (secrets masked). */
 void config_dump(const struct config *c, FILE *out);
 /* Built-in default number pattern for a kind. */

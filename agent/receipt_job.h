@@ -22,12 +22,4 @@
  * the queries (the lines printed so far stay). */
 int receipt_printer_status(struct posnet_dev *dev, FILE *out);
 
-/* The printer section [printer "NAME"] of the configuration:
- *   transport = serial:/dev/ttyUSB0:9600:8N1:xonxoff | tcp:HOST:PORT | sim:
- *   timeout_status_ms, timeout_trans_ms, timeout_end_ms, timeout_report_ms
- *   tokens = yes|no, footer_order_number = yes|no, paper = 57|80, block_mode = yes|no
- * 0, or -PL_ECONFIG with the reason in d. */
-int receipt_printer_cfg(const struct config *c, const char *name, struct posnet_cfg *out,
-			struct diag *d);
-
 #endif

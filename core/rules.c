@@ -79,7 +79,6 @@ static const char *const rules_steps[] = {
     "label",   /* print the shipping label */
     "email",   /* send the document to the buyer */
     "allegro", /* attach the invoice to the Allegro order */
-    "print",   /* print the document (A4) at the station */
     NULL,
 };
 
@@ -172,7 +171,7 @@ static int rules_parse_then(const char *then, char *out, size_t size, struct dia
 		if (!known) {
 			diag_add(d, where,
 				 "rule \"%s\": then: unknown step '%s' (known: label, email, "
-				 "allegro, print)",
+				 "allegro)",
 				 name, step);
 			errors++;
 			continue;

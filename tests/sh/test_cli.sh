@@ -99,6 +99,60 @@ expect_rc 0 "command help" "$P" orders import --help
 has "$T/out" "whole or not" "command help text"
 expect_rc 0 "version" "$P" version
 
+# issue #18 defect 9: numbers inside a transport and the store's scheme are
+# checked at load, with the place
+cfg_err() { # description expected-message ini-text
+	printf '%b' "$3" >"$T/c.ini"
+	expect_rc 3 "$1" "$P" config check "$T/c.ini"
+	has "$T/err" "$2" "$1 (message)"
+}
+cfg_err "tcp port out of range" 'c.ini:2:13: .*99999.*1-65535' '[printer "fiscal"]\ntransport = tcp:127.0.0.1:99999\n'
+cfg_err "unknown baud rate" 'c.ini:2:13: .*9601.*9600' '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:9601:8N1\n'
+cfg_err "bad serial framing" "c.ini:2:13: .*framing '8X1'" '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:9600:8X1\n'
+cfg_err "unknown store scheme" "c.ini:2:9: .*unknown scheme 'mysql:'" '[packline]\nstore = mysql://db/packline\n'
+cfg_err "postgres recognised" 'c.ini:2:9: .*postgres is not built in yet' '[packline]\nstore = postgres:host=db\n'
+printf '[printer "fiscal"]\ntransport = serial:/dev/ttyUSB0:115200:7E2\n' >"$T/c.ini"
+expect_rc 0 "good serial transport" "$P" config check "$T/c.ini"
+
+# issue #18 defect 6: every rule's backend and steps checked at load
+R='[rule "r"]\nwhen = total > 0\n'
+cfg_err "then = print is unknown" "unknown step 'print'" "${R}issue = invoice\nthen = print\n"
+cfg_err "backend typo" "c.ini:4:11: rule 'r': unknown backend 'posent' (did you mean 'posnet'?)" "${R}issue = receipt\nbackend = posent\n"
+cfg_err "receipt by local" "c.ini:4:11: .*only ever issued by a fiscal printer" "${R}issue = receipt\nbackend = local\n"
+cfg_err "invoice by posnet" "c.ini:4:11: .*cannot issue a invoice" "${R}issue = invoice\nbackend = posnet\n"
+cfg_err "posnet without a printer" "c.ini:4:11: .*needs a \\[printer\\] section" "${R}issue = receipt\nbackend = posnet\n"
+printf '%b' "${R}issue = receipt\nbackend = posnet\n[printer \"fiscal\"]\ntransport = sim:\n" >"$T/c.ini"
+expect_rc 0 "posnet with a printer" "$P" config check "$T/c.ini"
+printf '%b' "${R}issue = invoice\nbackend = local\n" >"$T/c.ini"
+expect_rc 0 "invoice by local" "$P" config check "$T/c.ini"
+
+# a missing configuration: 3 with the path named, from every command
+for cmd in "orders list" "docs list" "process" "printer status" "config check" "rules check" "config dump"; do
+	# shellcheck disable=SC2086
+	expect_rc 3 "missing config: $cmd" "$P" --config "$T/none.ini" $cmd
+	has "$T/err" "none.ini: cannot open" "missing config named: $cmd"
+done
+# help for every group and command, exit 0
+for g in orders rules docs config printer receipt label; do
+	expect_rc 0 "$g --help" "$P" "$g" --help
+	has "$T/out" "packline $g" "$g --help lists its commands"
+done
+expect_rc 0 "orders list --help" "$P" orders list --help
+expect_rc 2 "bare group is a usage error" "$P" orders
+
+# strict ids and limits, known statuses: usage errors (2), nothing read
+expect_rc 2 "docs show #12abc" pl docs show '#12abc'
+has "$T/err" "not a document id" "docs show #12abc says why"
+expect_rc 2 "docs show #-1" pl docs show '#-1'
+expect_rc 2 "orders list --limit -1" pl orders list --limit -1
+has "$T/err" "--limit takes a number" "--limit -1 says why"
+expect_rc 2 "docs list --limit -1" pl docs list --limit -1
+expect_rc 2 "orders list --limit 1x" pl orders list --limit 1x
+expect_rc 0 "orders list --limit 2" pl orders list --limit 2
+expect_rc 2 "orders list --status bogus" pl orders list --status bogus
+has "$T/err" "accepted" "--status bogus lists the known values"
+expect_rc 0 "orders list --status accepted" pl orders list --status accepted
+
 sqlite3 "$DB" 'pragma integrity_check' | grep -qx ok && ok || bad "integrity_check"
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

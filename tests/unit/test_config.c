@@ -236,7 +236,7 @@ static void test_missing_file(void)
 	struct config *c = (struct config *)1;
 
 	diag_init(&d);
-	CHECK_INT(config_load(&c, "/nonexistent/packline.ini", &d), -PL_EIO);
+	CHECK_INT(config_load(&c, "/nonexistent/packline.ini", &d), -PL_ECONFIG);
 	CHECK(c == NULL);
 	CHECK_INT(diag_count(&d), 1);
 	diag_release(&d);

@@ -698,7 +698,7 @@ static void test_config(void)
 	diag_print(&d, stderr, "config");
 	if (!c)
 		return;
-	CHECK_OK(label_setup_load(c, "", &ls, &d));
+	CHECK_OK(label_setup_load(config_view(c), "", &ls, &d));
 	CHECK_INT(ls.print.type, PRINT_CUPS);
 	CHECK_STR(ls.print.cups_queue, "zebra");
 	CHECK_INT(ls.dpi, 300);

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* agent/config_sections.c - the table of module sections (agent/config.h).
+ *
+ * The composition root: the one place that knows which module owns which
+ * section. config.c walks this table and includes none of them.
+ */
+#include "agent/config.h"
+#include "drivers/posnet_config.h"
+#include "labels/label_config.h"
+
+/* [cups] and [shipx] are read (and checked) by the label that uses them. */
+const struct config_section config_sections[] = {
+    {"printer", posnet_config_check, NULL},
+    {"label", label_config_check, NULL},
+    {"cups", NULL, NULL},
+    {"shipx", NULL, NULL},
+};
+const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);
