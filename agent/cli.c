@@ -17,7 +17,7 @@
 #include "journal/journal.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
-#include "drivers/posnet_config.h"
+#include "fiscal/posnet_config.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -82,7 +82,7 @@ static const unsigned char exit_codes[] = {
     [PL_ENOTSUP - PL_EINVAL] = CLI_ECONFIG,   [PL_ECONFIG - PL_EINVAL] = CLI_ECONFIG,
     [PL_ESTORE - PL_EINVAL] = CLI_ESTORE,     [PL_EBUSY - PL_EINVAL] = CLI_ESTORE,
     [PL_EDEVICE - PL_EINVAL] = CLI_EDEVICE,   [PL_ESTATE - PL_EINVAL] = CLI_EDEVICE,
-    [PL_EUNKNOWN - PL_EINVAL] = CLI_EDEVICE,
+    [PL_EUNKNOWN - PL_EINVAL] = CLI_EDEVICE,  [PL_ELOST - PL_EINVAL] = CLI_ESTORE,
 };
 _Static_assert(sizeof(exit_codes) == PL_E_LAST_ - PL_EINVAL,
 	       "every base/err.h code needs an exit code");
@@ -696,7 +696,7 @@ static int open_env(struct cli *cli, struct process_env *env)
 		struct diag d;
 
 		diag_init(&d);
-		rc = receipt_printer_cfg(cli->cfg, "fiscal", &cli->receipts.cfg, &d);
+		rc = posnet_cfg_load(config_view(cli->cfg), "fiscal", &cli->receipts.cfg, &d);
 		if (rc)
 			diag_print(&d, stderr, "packline");
 		diag_release(&d);

@@ -5,7 +5,7 @@
  * section. config.c walks this table and includes none of them.
  */
 #include "agent/config.h"
-#include "drivers/posnet_config.h"
+#include "fiscal/posnet_config.h"
 #include "labels/label_config.h"
 
 /* [cups] and [shipx] are read (and checked) by the label that uses them. */

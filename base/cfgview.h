@@ -3,7 +3,7 @@
  *
  * The INI file is read by agent/config.c, but a section such as
  * [printer "NAME"] or [label] belongs to the module that uses it
- * (drivers/posnet_config.h, labels/label_config.h): that module parses and
+ * (fiscal/posnet_config.h, labels/label_config.h): that module parses and
  * checks it. This view is what those modules see, so they need nothing of
  * agent/ (which sits above them). The agent assembles its table of
  * struct config_section (agent/config_sections.c) and calls every checker

@@ -35,7 +35,7 @@
 
 #include "core/document.h"
 #include "core/order.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 #include "effects/docfx.h"
 #include "journal/journal.h"
 #include "store/store.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_config.c - the [printer "NAME"] section (see posnet_config.h). */
-#include "drivers/posnet_config.h"
+/* fiscal/posnet_config.c - the [printer "NAME"] section (see posnet_config.h). */
+#include "fiscal/posnet_config.h"
 #include "base/err.h"
 
 #include <errno.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* drivers/posnet_config.h - the fiscal printer's configuration section, read
+/* fiscal/posnet_config.h - the fiscal printer's configuration section, read
  * and checked by the module that uses it (base/cfgview.h says why). */
-#ifndef PL_DRIVERS_POSNET_CONFIG_H
-#define PL_DRIVERS_POSNET_CONFIG_H
+#ifndef PL_FISCAL_POSNET_CONFIG_H
+#define PL_FISCAL_POSNET_CONFIG_H
 
 #include "base/cfgview.h"
 #include "base/diag.h"
-#include "drivers/posnet_dev.h"
+#include "fiscal/posnet_dev.h"
 
 /* The printer section [printer "NAME"] of the configuration:
  *   transport = serial:/dev/ttyUSB0:9600:8N1:xonxoff | tcp:HOST:PORT | sim:
