@@ -14,12 +14,20 @@
  *      effect that spends DEVICE_MS (default 20 ms, PL_BENCH_DEVICE_MS) on its
  *      "device" between SENDING and DONE, on 4 distinct resources (printers):
  *      the journal's commits serialise in SQLite, the device time overlaps.
- *      The ideal with W workers is W x 1000 / DEVICE_MS effects/s.
+ *      The ideal with W workers is W x 1000 / DEVICE_MS effects/s;
+ *   3. fiscal receipts through the engine (effects/receipt.h: intent, claim,
+ *      counters, SENDING, trinit..trend, counters, DONE) on the in-process
+ *      POSNET simulator, one worker, against the same receipts sent straight
+ *      through the driver with no journal: receipts/s both ways and the
+ *      journal's share per receipt.
  *
  * usage: bench_journal [N_EFFECTS]   (default 400; PL_BENCH_DIR = directory,
  * default a fresh one under /tmp)
  */
 #include "base/err.h"
+#include "core/document.h"
+#include "effects/receipt.h"
+#include "fiscal/posnet_dev.h"
 #include "base/log.h"
 #include "journal/journal.h"
 #include "store/store.h"
@@ -190,7 +198,7 @@ static int bench_overhead(const char *dsn, int n, double sync_ms)
 		printf("journal overhead, no-op effect, 1 worker, %d effects:\n", n);
 		printf("  intent (1 commit):                        median %.3f ms, p99 %.3f ms\n",
 		       mi, pi);
-		printf("  claim + sending + done (claim, sending, done):  median %.3f ms, p99 %.3f "
+		printf("  claim + sending + done (3 commits):       median %.3f ms, p99 %.3f "
 		       "ms\n",
 		       mw, pw);
 		printf("  whole effect: %.3f ms mean (%.0f effects/s) = %.1f x the fdatasync "
@@ -280,6 +288,99 @@ static int bench_workers(const char *dsn, int n, int workers, double *per_s)
 	return fails ? -PL_ESTATE : rc;
 }
 
+static void receipt_order(struct order *o, struct document *d, int i)
+{
+	struct order_line l;
+
+	snprintf(o->source, sizeof(o->source), "shop");
+	snprintf(o->ext_id, sizeof(o->ext_id), "B%d", i);
+	snprintf(o->number, sizeof(o->number), "ZK/2026/B%05d", i);
+	snprintf(o->status, sizeof(o->status), "paid");
+	snprintf(o->currency, sizeof(o->currency), "PLN");
+	snprintf(o->payment.type, sizeof(o->payment.type), "card");
+	memset(&l, 0, sizeof(l));
+	snprintf(l.name, sizeof(l.name), "Kubek ceramiczny");
+	l.qty = 2000;
+	l.unit_price = 2999;
+	l.vat = VAT_23;
+	snprintf(l.unit, sizeof(l.unit), "szt");
+	order_add_line(o, &l);
+	snprintf(l.name, sizeof(l.name), "Herbata zielona luz");
+	l.qty = 250;
+	l.unit_price = 8990;
+	l.vat = VAT_5;
+	snprintf(l.unit, sizeof(l.unit), "kg");
+	order_add_line(o, &l);
+	o->total = order_computed_total(o);
+	doc_from_order(d, o, DOC_RECEIPT, 1790000000);
+}
+
+/* 3. receipts: through the engine, and straight through the driver. */
+static int bench_receipts(const char *dsn, int n)
+{
+	struct posnet_cfg cfg;
+	struct posnet_dev *dev = NULL;
+	struct store *st = NULL;
+	double t_engine = 0, t_raw = 0;
+	int rc;
+
+	posnet_cfg_init(&cfg);
+	snprintf(cfg.target, sizeof(cfg.target), "sim:");
+	rc = posnet_dev_open(&dev, &cfg);
+	if (!rc)
+		rc = store_open(&st, dsn);
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		double t0 = now_ms();
+		for (int i = 0; i < n && !rc; i++) {
+			struct order o;
+			struct document d;
+			order_init(&o);
+			doc_init(&d);
+			receipt_order(&o, &d, pass * n + i);
+			if (pass == 0) {
+				struct receipt_result res;
+				rc = store_order_upsert(st, &o, 1790000000, NULL);
+				if (!rc)
+					rc = receipt_issue(st, dev, &d, &o, &res);
+				if (rc)
+					fprintf(stderr, "bench_journal: receipt %d: %s\n", i,
+						res.message);
+			} else {
+				struct posnet_receipt r;
+				struct posnet_counters c;
+				enum posnet_stage stage;
+				/* what the effect does at the device, with no journal */
+				char err[256];
+				posnet_receipt_init(&r);
+				rc = posnet_receipt_from_document(&r, &d, &o, err, sizeof(err));
+				if (!rc)
+					rc = posnet_read_counters(dev, &c);
+				if (!rc)
+					rc = posnet_receipt_send(dev, &r, &stage);
+				if (!rc)
+					rc = posnet_read_counters(dev, &c);
+				posnet_receipt_release(&r);
+			}
+			order_release(&o);
+			doc_release(&d);
+		}
+		if (pass == 0)
+			t_engine = now_ms() - t0;
+		else
+			t_raw = now_ms() - t0;
+	}
+	if (!rc)
+		printf(
+		    "receipts on the in-process simulator, 1 worker, %d each: through the engine "
+		    "%.1f/s (%.2f ms each), driver alone %.1f/s (%.2f ms): the journal adds "
+		    "%.2f ms per receipt\n",
+		    n, n * 1000.0 / t_engine, t_engine / n, n * 1000.0 / t_raw, t_raw / n,
+		    (t_engine - t_raw) / n);
+	posnet_dev_close(dev);
+	store_close(st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/pl-bench-journal-XXXXXX", dsn[1200];
@@ -310,6 +411,8 @@ int main(int argc, char **argv)
 		rc = bench_workers(dsn, n / 2, 1, &w1);
 	if (!rc)
 		rc = bench_workers(dsn, n / 2, 4, &w4);
+	if (!rc)
+		rc = bench_receipts(dsn, n / 4);
 	if (!rc) {
 		printf("effects/s, %d ms of device time each, 4 printers: 1 worker %.1f/s (ideal "
 		       "%.1f), 4 worker processes %.1f/s (ideal %.1f): x%.2f\n",
