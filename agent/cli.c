@@ -288,7 +288,14 @@ static int import_one(struct cli *cli, const char *path, struct import_totals *t
 	diag_init(&d);
 	rc = import_file(cli->store, path, pl_now(), &r, &d);
 	if (rc) {
-		diag_print(&d, stderr, strcmp(path, "-") ? path : "stdin");
+		/* the file's own problems (too large, unreadable) carry its name
+		 * already: name it once */
+		for (size_t k = 0; k < d.n; k++)
+			fprintf(stderr, "%s: %s%s%s\n", strcmp(path, "-") ? path : "stdin",
+				d.v[k].where && strcmp(d.v[k].where, path) ? d.v[k].where : "",
+				d.v[k].where && strcmp(d.v[k].where, path) ? ": " : "", d.v[k].msg);
+		if (d.dropped)
+			fprintf(stderr, "%s: ... and %zu more errors\n", path, d.dropped);
 		fprintf(stderr, "%s: %zu error(s); nothing imported from this file\n", path,
 			diag_count(&d));
 		t->files_failed++;

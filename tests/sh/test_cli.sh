@@ -139,6 +139,13 @@ done
 expect_rc 0 "orders list --help" "$P" orders list --help
 expect_rc 2 "bare group is a usage error" "$P" orders
 
+# an order file over the 16 MiB cap: bad input (1), its name once, the cap said
+head -c 17000000 /dev/zero | tr '\0' ' ' >"$T/big.json"
+expect_rc 1 "16 MiB+ order file" pl orders import "$T/big.json"
+has "$T/err" "16 MiB cap" "oversized file names the cap"
+grep -q "big.json.*big.json" "$T/err" && bad "oversized file named twice on a line" || ok
+rm -f "$T/big.json"
+
 # strict ids and limits, known statuses: usage errors (2), nothing read
 expect_rc 2 "docs show #12abc" pl docs show '#12abc'
 has "$T/err" "not a document id" "docs show #12abc says why"
