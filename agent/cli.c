@@ -48,6 +48,7 @@ struct cli {
 	bool label_loaded;
 	struct shipx shipx;
 	bool shipx_ready;
+	int fiscal_down; /* process/run: the printer is configured but did not open */
 };
 
 struct cli_cmd {
@@ -163,8 +164,17 @@ static int open_printer(struct cli *cli, const char *name, bool required)
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);
-	if (!rc)
-		rc = posnet_dev_open(&cli->fiscal, &pc);
+	if (rc)
+		return rc;
+	rc = posnet_dev_open(&cli->fiscal, &pc);
+	if (rc == -PL_ENOTFOUND || rc == -PL_EIO) {
+		/* a configured printer whose device is missing or does not answer is
+		 * a device error (5), never "no printer configured" */
+		fprintf(
+		    stderr, "packline: cannot open fiscal printer '%s' (%s): %s\n", name, pc.target,
+		    rc == -PL_ENOTFOUND ? "the device is missing" : "the device does not answer");
+		return -PL_EDEVICE;
+	}
 	if (rc)
 		fprintf(stderr, "packline: cannot open fiscal printer '%s' (%s): %s\n", name,
 			pc.target, pl_strerror(rc));
@@ -692,8 +702,15 @@ static int open_env(struct cli *cli, struct process_env *env)
 	if (rc)
 		return rc;
 	rc = open_printer(cli, "fiscal", false);
-	if (rc && rc != -PL_ENOTFOUND)
+	if (rc == -PL_EDEVICE || rc == -PL_ETIMEDOUT) {
+		/* documents that need no printer are still issued; only the
+		 * receipts wait, and the exit code says the device failed */
+		cli->fiscal_down = rc;
+		fprintf(stderr, "packline: receipts wait until the fiscal printer can be opened; "
+				"other documents are issued\n");
+	} else if (rc && rc != -PL_ENOTFOUND) {
 		return rc;
+	}
 	rc = open_label(cli, false);
 	if (rc && rc != -PL_ENOTFOUND)
 		return rc;
@@ -732,6 +749,8 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 	process_report_print(&rep, stdout);
 	if (!rc && rep.failed)
 		rc = -PL_EINVAL;
+	if (!rc && cli->fiscal_down)
+		rc = cli->fiscal_down;
 	process_report_release(&rep);
 	return exit_for(rc);
 }

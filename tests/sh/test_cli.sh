@@ -146,6 +146,21 @@ has "$T/err" "16 MiB cap" "oversized file names the cap"
 grep -q "big.json.*big.json" "$T/err" && bad "oversized file named twice on a line" || ok
 rm -f "$T/big.json"
 
+# a configured printer that cannot be opened: exit 5 with the reason;
+# invoices are still issued, only the receipts wait
+for tr in "tcp:127.0.0.1:1" "serial:/dev/ttyPLNOPE9:9600"; do
+	{ cat "$CFG"; printf '[printer "fiscal"]\ntransport = %s\ntimeout_status_ms = 300\n' "$tr"; } >"$T/dead.ini"
+	rm -f "$T/dead.db"
+	"$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" orders import "$SRC/examples/orders" >/dev/null 2>&1
+	expect_rc 5 "process, printer $tr" "$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" process
+	has "$T/err" "cannot open fiscal printer 'fiscal'" "process names the printer ($tr)"
+	has "$T/err" "receipts wait" "process says the receipts wait ($tr)"
+	has "$T/out" "FV/2026/.*issued" "invoices issued without the printer ($tr)"
+	[ "$(sqlite3 "$T/dead.db" "select count(*) from documents where kind='invoice' and state='issued'")" -gt 0 ] && ok || bad "invoices stored issued ($tr)"
+	expect_rc 5 "printer status, printer $tr" "$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" printer status
+done
+has "$T/err" "the device is missing" "a missing serial device is said"
+
 # strict ids and limits, known statuses: usage errors (2), nothing read
 expect_rc 2 "docs show #12abc" pl docs show '#12abc'
 has "$T/err" "not a document id" "docs show #12abc says why"
