@@ -116,6 +116,7 @@ expect_rc 0 "good serial transport" "$P" config check "$T/c.ini"
 # issue #18 defect 6: every rule's backend and steps checked at load
 R='[rule "r"]\nwhen = total > 0\n'
 cfg_err "then = print is unknown" "unknown step 'print'" "${R}issue = invoice\nthen = print\n"
+cfg_err "step typo" "unknown step 'lable' (did you mean 'label'?)" "${R}issue = invoice\nthen = lable\n"
 cfg_err "backend typo" "c.ini:4:11: rule 'r': unknown backend 'posent' (did you mean 'posnet'?)" "${R}issue = receipt\nbackend = posent\n"
 cfg_err "receipt by local" "c.ini:4:11: .*only ever issued by a fiscal printer" "${R}issue = receipt\nbackend = local\n"
 cfg_err "invoice by posnet" "c.ini:4:11: .*cannot issue a invoice" "${R}issue = invoice\nbackend = posnet\n"
