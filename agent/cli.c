@@ -169,8 +169,17 @@ static int open_printer(struct cli *cli, const char *name, bool required)
 	if (rc)
 		diag_print(&d, stderr, "packline");
 	diag_release(&d);
-	if (!rc)
-		rc = posnet_dev_open(&cli->fiscal, &pc);
+	if (rc)
+		return rc;
+	rc = posnet_dev_open(&cli->fiscal, &pc);
+	if (rc == -PL_ENOTFOUND || rc == -PL_EIO) {
+		/* a configured printer whose device is missing or does not answer is
+		 * a device error (5), never "no printer configured" */
+		fprintf(
+		    stderr, "packline: cannot open fiscal printer '%s' (%s): %s\n", name, pc.target,
+		    rc == -PL_ENOTFOUND ? "the device is missing" : "the device does not answer");
+		return -PL_EDEVICE;
+	}
 	if (rc)
 		fprintf(stderr, "packline: cannot open fiscal printer '%s' (%s): %s\n", name,
 			pc.target, pl_strerror(rc));
@@ -294,7 +303,14 @@ static int import_one(struct cli *cli, const char *path, struct import_totals *t
 	diag_init(&d);
 	rc = import_file(cli->store, path, pl_now(), &r, &d);
 	if (rc) {
-		diag_print(&d, stderr, strcmp(path, "-") ? path : "stdin");
+		/* the file's own problems (too large, unreadable) carry its name
+		 * already: name it once */
+		for (size_t k = 0; k < d.n; k++)
+			fprintf(stderr, "%s: %s%s%s\n", strcmp(path, "-") ? path : "stdin",
+				d.v[k].where && strcmp(d.v[k].where, path) ? d.v[k].where : "",
+				d.v[k].where && strcmp(d.v[k].where, path) ? ": " : "", d.v[k].msg);
+		if (d.dropped)
+			fprintf(stderr, "%s: ... and %zu more errors\n", path, d.dropped);
 		fprintf(stderr, "%s: %zu error(s); nothing imported from this file\n", path,
 			diag_count(&d));
 		t->files_failed++;
@@ -773,6 +789,16 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 	process_report_print(&rep, stdout);
 	if (!rc && rep.failed)
 		rc = -PL_EINVAL;
+	if (rep.device_errors) {
+		/* documents that need no device were issued; those that do wait,
+		 * and the exit code says the device failed */
+		fprintf(stderr,
+			"packline: %s; %zu document(s) wait until the device can be reached "
+			"(receipts wait for the fiscal printer); other documents are issued\n",
+			rep.device_message, rep.device_errors);
+		if (!rc || rc == -PL_EINVAL)
+			rc = -PL_EDEVICE;
+	}
 	process_report_release(&rep);
 	return exit_for(rc);
 }

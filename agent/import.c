@@ -79,7 +79,8 @@ static int read_all(const char *path, struct buf *b, struct diag *d)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		rc = buf_append(b, chunk, n);
 		if (rc) {
-			diag_add(d, path, "larger than %u bytes", IMPORT_FILE_MAX);
+			diag_add(d, path, "larger than the %u MiB cap on an order file (%u bytes)",
+				 IMPORT_FILE_MAX / (1024 * 1024), IMPORT_FILE_MAX);
 			break;
 		}
 	}

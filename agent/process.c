@@ -411,6 +411,12 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 		row->failed = 1;
 		rep->failed++;
 	}
+	if (jb.state != JOB_DONE && oc &&
+	    (oc->rc == -PL_EDEVICE || oc->rc == -PL_EIO || oc->rc == -PL_ETIMEDOUT)) {
+		if (!rep->device_errors++)
+			snprintf(rep->device_message, sizeof(rep->device_message), "%s",
+				 msg[0] ? msg : pl_strerror(oc->rc));
+	}
 	pl_info("order '%s': %s %s (%s)", row->order, doc_kind_name(row->kind), row->number,
 		row->outcome);
 	cJSON_Delete(ev);

@@ -50,6 +50,11 @@ struct process_report {
 	struct process_row *rows;
 	size_t n, cap;
 	size_t issued, pending, skipped, failed;
+	/* effects that failed at their device or service (the printer did not
+	 * open or answer): the command's exit code says so (5), and the first
+	 * such message is kept for stderr */
+	size_t device_errors;
+	char device_message[256];
 };
 
 void process_report_init(struct process_report *r);

@@ -125,6 +125,41 @@ static bool rules_blank(const char *s)
 	return true;
 }
 
+/* The known step a typo is closest to (at most 2 edits), or NULL. */
+static const char *rules_close_step(const char *s)
+{
+	const char *best = NULL;
+	size_t bestd = 3, ls = strlen(s);
+
+	if (ls >= 31)
+		return NULL;
+	for (size_t k = 0; rules_steps[k]; k++) {
+		const char *t = rules_steps[k];
+		size_t lt = strlen(t), row[32], prev, tmp;
+		for (size_t j = 0; j <= lt; j++)
+			row[j] = j;
+		for (size_t i = 1; i <= ls; i++) {
+			prev = row[0];
+			row[0] = i;
+			for (size_t j = 1; j <= lt; j++) {
+				size_t v = prev + (s[i - 1] != t[j - 1]);
+				tmp = row[j];
+				if (row[j] + 1 < v)
+					v = row[j] + 1;
+				if (row[j - 1] + 1 < v)
+					v = row[j - 1] + 1;
+				row[j] = v;
+				prev = tmp;
+			}
+		}
+		if (row[lt] < bestd && row[lt] < lt) {
+			bestd = row[lt];
+			best = t;
+		}
+	}
+	return best;
+}
+
 /* Normalise "label, email" into out ("label,email"); problems go to d. */
 static int rules_parse_then(const char *then, char *out, size_t size, struct diag *d,
 			    const char *where, const char *name)
@@ -169,10 +204,12 @@ static int rules_parse_then(const char *then, char *out, size_t size, struct dia
 		for (size_t i = 0; rules_steps[i]; i++)
 			known = known || strcmp(step, rules_steps[i]) == 0;
 		if (!known) {
+			const char *hint = rules_close_step(step);
 			diag_add(d, where,
-				 "rule \"%s\": then: unknown step '%s' (known: label, email, "
+				 "rule \"%s\": then: unknown step '%s'%s%s%s (known: label, email, "
 				 "allegro)",
-				 name, step);
+				 name, step, hint ? " (did you mean '" : "", hint ? hint : "",
+				 hint ? "'?)" : "");
 			errors++;
 			continue;
 		}

@@ -117,6 +117,7 @@ expect_rc 0 "good serial transport" "$P" config check "$T/c.ini"
 # issue #18 defect 6: every rule's backend and steps checked at load
 R='[rule "r"]\nwhen = total > 0\n'
 cfg_err "then = print is unknown" "unknown step 'print'" "${R}issue = invoice\nthen = print\n"
+cfg_err "step typo" "unknown step 'lable' (did you mean 'label'?)" "${R}issue = invoice\nthen = lable\n"
 cfg_err "backend typo" "c.ini:4:11: rule 'r': unknown backend 'posent' (did you mean 'posnet'?)" "${R}issue = receipt\nbackend = posent\n"
 cfg_err "receipt by local" "c.ini:4:11: .*only ever issued by a fiscal printer" "${R}issue = receipt\nbackend = local\n"
 cfg_err "invoice by posnet" "c.ini:4:11: .*cannot issue a invoice" "${R}issue = invoice\nbackend = posnet\n"
@@ -139,6 +140,28 @@ for g in orders rules docs config printer receipt label; do
 done
 expect_rc 0 "orders list --help" "$P" orders list --help
 expect_rc 2 "bare group is a usage error" "$P" orders
+
+# an order file over the 16 MiB cap: bad input (1), its name once, the cap said
+head -c 17000000 /dev/zero | tr '\0' ' ' >"$T/big.json"
+expect_rc 1 "16 MiB+ order file" pl orders import "$T/big.json"
+has "$T/err" "16 MiB cap" "oversized file names the cap"
+grep -q "big.json.*big.json" "$T/err" && bad "oversized file named twice on a line" || ok
+rm -f "$T/big.json"
+
+# a configured printer that cannot be opened: exit 5 with the reason;
+# invoices are still issued, only the receipts wait
+for tr in "tcp:127.0.0.1:1" "serial:/dev/ttyPLNOPE9:9600"; do
+	{ cat "$CFG"; printf '[printer "fiscal"]\ntransport = %s\ntimeout_status_ms = 300\n' "$tr"; } >"$T/dead.ini"
+	rm -f "$T/dead.db"
+	"$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" orders import "$SRC/examples/orders" >/dev/null 2>&1
+	expect_rc 5 "process, printer $tr" "$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" process
+	has "$T/err" "cannot open fiscal printer 'fiscal'" "process names the printer ($tr)"
+	has "$T/err" "receipts wait for the fiscal printer" "process says the receipts wait ($tr)"
+	has "$T/out" "FV/2026/.*issued" "invoices issued without the printer ($tr)"
+	[ "$(sqlite3 "$T/dead.db" "select count(*) from documents where kind='invoice' and state='issued'")" -gt 0 ] && ok || bad "invoices stored issued ($tr)"
+	expect_rc 5 "printer status, printer $tr" "$P" --config "$T/dead.ini" --store "sqlite:$T/dead.db" printer status
+done
+has "$T/err" "the device is missing" "a missing serial device is said"
 
 # strict ids and limits, known statuses: usage errors (2), nothing read
 expect_rc 2 "docs show #12abc" pl docs show '#12abc'

@@ -108,6 +108,20 @@ static void test_good(void)
 	CHECK(c->tmpl[CONFIG_TMPL_DOC_FOOTER] != NULL);
 	CHECK_STR(config_get(c, "printer", "fiscal", "transport"), "tcp:127.0.0.1:6666");
 	CHECK(config_get(c, "printer", "fiscal", "nope") == NULL);
+	/* the modules' view sees the same values, with their places */
+	{
+		const struct config_view *v = config_view(c);
+		char where[1200];
+		CHECK_STR(cfgview_get(v, "printer", "fiscal", "transport"), "tcp:127.0.0.1:6666");
+		CHECK(cfgview_has_section(v, "printer", "fiscal"));
+		CHECK(!cfgview_has_section(v, "printer", "other"));
+		CHECK_STR(v->station, "pack-3");
+		cfgview_where(v, "printer", "fiscal", "transport", where, sizeof(where));
+		CHECK(strstr(where, ".ini:") != NULL);
+		CHECK(strchr(strstr(where, ".ini:") + 5, ':') != NULL); /* FILE:LINE:COL */
+		cfgview_where(v, "printer", "nosuch", "transport", where, sizeof(where));
+		CHECK(strchr(where, ':') == NULL || strstr(where, ".ini:") == NULL);
+	}
 
 	/* the dump masks the secret */
 	char *mem = NULL;
