@@ -72,6 +72,7 @@ static int exit_for(int rc)
 	case PL_ESTORE:
 	case PL_EBUSY:
 		return CLI_ESTORE;
+	case PL_EIO: /* the device or its link failed, e.g. a refused connection */
 	case PL_EDEVICE:
 	case PL_ETIMEDOUT:
 	case PL_EPROTO:
