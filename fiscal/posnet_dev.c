@@ -4,7 +4,13 @@
  * See posnet_dev.h for the contract. Layout: configuration; the exchange
  * (flush, send, read until the matching reply); rpt replay; status and
  * counter queries; the VAT table; receipt building and checks; sending a
- * receipt; cancel, footer, daily report.
+ * receipt; cancel, goods return, footer, daily report.
+ *
+ * Why ~1,100 lines (over the ~800-line guide): the exchange discipline (flush,
+ * match by mnemonic and token, one rpt) and every command that relies on it
+ * share the device's private state; the document mapping is already out
+ * (fiscal/receipt_map.c). A further cut would put receipts in their own file
+ * behind a private header.
  */
 #include "fiscal/posnet_dev.h"
 #include "base/clock.h"
