@@ -42,12 +42,11 @@ grep -q "no such serial port" "$T/err" && ok || bad "pty refusal names the port"
 
 # 3. the documented way: socat bridges the pty to TCP, tcp: reaches it
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "FILE:$pty,raw,echo=0" 2>"$T/socat.log" &
+# one connection, no fork: a probe connection would open the pty too and
+# could read the reply; readiness is socat's own "listening on" line
+socat -d -d "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "FILE:$pty,raw,echo=0" 2>"$T/socat.log" &
 SOCATPID=$!
-for _ in $(seq 100); do
-	python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2).close()" 2>/dev/null && break
-	sleep 0.05
-done
+for _ in $(seq 200); do grep -q "listening on" "$T/socat.log" && break; sleep 0.05; done
 status "tcp:127.0.0.1:$port"
 [ "$RC" = 0 ] && ok || { bad "printer status over a socat bridge: exit $RC"; cat "$T/out" "$T/err" >&2; }
 grep -q "ZBF 2101002392" "$T/out" && ok || { bad "status over the bridge shows the simulator's unique number"; cat "$T/out" >&2; }
