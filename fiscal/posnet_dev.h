@@ -195,7 +195,8 @@ int posnet_receipt_add_line(struct posnet_receipt *r, const struct posnet_line *
 /* Payment type of an order payment ("cash", "card", "transfer", "online",
  * "blik", "cod", "voucher", "other") -> trpayment ty and name. Pure. */
 int posnet_payment_map(const char *order_payment_type, int *ty, char *name, size_t cap);
-/* Build the receipt for a DOC_RECEIPT / DOC_RECEIPT_NIP document and the
+/* (Implemented in fiscal/receipt_map.c, declared there in receipt_map.h.)
+ * Build the receipt for a DOC_RECEIPT / DOC_RECEIPT_NIP document and the
  * order's payment. Checks before anything is sent: kind, NIP of exactly 10
  * digits for DOC_RECEIPT_NIP, price x qty = value on every line, lines sum
  * to the document total. Errors go to err (a sentence). Pure. */
