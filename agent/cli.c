@@ -41,6 +41,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Worker threads of `packline run` (PL_JOURNAL_WORKERS, default 2). */
+#define CLI_MAX_WORKERS 8
+
 struct cli {
 	const char *config_path; /* NULL: discovered */
 	const char *store_dsn;   /* --store overrides the config */
@@ -54,6 +57,7 @@ struct cli {
 	struct journal *journal; /* the engine of process/run (open_env) */
 	struct docfx_env docs;
 	struct receipt_fx receipts;
+	struct receipt_fx pool_receipts[CLI_MAX_WORKERS]; /* one printer handle per worker */
 };
 
 struct cli_cmd {
@@ -805,6 +809,21 @@ static int cmd_process(struct cli *cli, int argc, char **argv)
 
 /* ---- run ------------------------------------------------------------------ */
 
+/* Each worker thread of the pool registers the effects on its own engine;
+ * the receipt effect gets its own printer handle (opened per job). */
+static int pool_setup(struct journal *j, void *arg, size_t index)
+{
+	struct cli *cli = arg;
+	int rc = journal_register(j, &docfx_ops, &cli->docs);
+
+	if (!rc && cli->receipts.lazy) {
+		cli->pool_receipts[index] = cli->receipts;
+		cli->pool_receipts[index].dev = NULL;
+		rc = journal_register(j, &receipt_ops, &cli->pool_receipts[index]);
+	}
+	return rc;
+}
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct process_env env;
@@ -823,8 +842,37 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	rc = open_env(cli, &env);
 	if (rc)
 		return exit_for(rc);
-	rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds, cli->cfg->helper_idle_seconds,
-		      once, stdout, &stats);
+	{
+		/* effects run on worker threads: one slow printer never holds up
+		 * the invoices, and this thread only imports, records and watches */
+		const char *w = getenv("PL_JOURNAL_WORKERS");
+		long n = w ? strtol(w, NULL, 10) : 2;
+		struct journal_cfg jc = {
+		    .station = cli->cfg->station,
+		    .dsn = cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+		};
+		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
+		int prc;
+
+		if (lease)
+			jc.lease_ms = strtol(lease, NULL, 10);
+		if (n < 0 || n > CLI_MAX_WORKERS)
+			n = 2;
+		if (n > 0) {
+			rc = journal_pool_start(&env.pool, &jc, (size_t)n, pool_setup, cli);
+			if (rc) {
+				fprintf(stderr, "packline: cannot start the workers: %s\n",
+					pl_strerror(rc));
+				return exit_for(rc);
+			}
+		}
+		rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds,
+			      cli->cfg->helper_idle_seconds, once, stdout, &stats);
+		/* each worker finishes the effect in hand */
+		prc = journal_pool_stop(env.pool);
+		if (!rc)
+			rc = prc;
+	}
 	return exit_for(rc);
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void process_report_init(struct process_report *r)
 {
@@ -360,6 +361,22 @@ out:
 	return rc == -PL_ESTORE || rc == -PL_ENOMEM ? rc : 0;
 }
 
+/* Did this process settle the job (here or on one of its worker threads)?
+ * The evidence's "by" is the owner "station:pid:nonce". */
+static bool settled_here(const cJSON *ev)
+{
+	char by[96];
+	const char *nonce, *p;
+
+	journal_json_str(ev, "by", by, sizeof(by));
+	nonce = strrchr(by, ':');
+	if (!nonce)
+		return false;
+	for (p = nonce - 1; p > by && *p != ':'; p--)
+		;
+	return *p == ':' && strtol(p + 1, NULL, 10) == (long)getpid();
+}
+
 /* A settled job's row, as the caller reads it. */
 static void settle_row(const struct process_env *env, struct process_row *row,
 		       const struct journal_outcome *oc, struct process_report *rep)
@@ -369,6 +386,7 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 	cJSON *ev = NULL;
 	char key[128] = "", msg[256] = "";
 	bool receipt = strcmp(row->job_kind, "receipt") == 0;
+	struct journal_outcome here;
 
 	memset(&jb, 0, sizeof(jb));
 	doc_init(&d);
@@ -383,6 +401,15 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 	}
 	if (oc && oc->performed && oc->message[0])
 		snprintf(msg, sizeof(msg), "%s", oc->message);
+	if (jb.state == JOB_DONE && (!oc || !oc->performed) && settled_here(ev)) {
+		/* a worker thread of this process did it */
+		char how[32];
+		memset(&here, 0, sizeof(here));
+		here.performed = true;
+		journal_json_str(ev, "how", how, sizeof(how));
+		here.recovered = strcmp(how, "reconciled") == 0;
+		oc = &here;
+	}
 	if (jb.state == JOB_DONE) {
 		if (receipt)
 			outcome(row, "%s, receipt %s",
@@ -454,7 +481,12 @@ int process_finish(const struct process_env *env, struct process_report *rep)
 			ids[n] = rep->rows[i].job_id;
 			rows[n++] = i;
 		}
-		rc = journal_work_ids(env->journal, ids, n, env->stop, outs);
+		if (env->pool) {
+			journal_pool_kick(env->pool);
+			rc = journal_watch_ids(env->journal, ids, n, env->stop, outs);
+		} else {
+			rc = journal_work_ids(env->journal, ids, n, env->stop, outs);
+		}
 		if (rc == -PL_ESTORE)
 			goto out;
 	}

@@ -74,6 +74,9 @@ struct process_env {
 	 * "document" always, "receipt" with a fiscal printer). Required. */
 	struct journal *journal;
 	volatile sig_atomic_t *stop; /* may be NULL: checked between two effects */
+	/* With a pool, this thread only records intents and watches: the
+	 * pool's workers perform (journal_pool_start). NULL: perform here. */
+	struct journal_pool *pool;
 };
 
 /* Decide one stored order and record the intent of its document ("issue

@@ -102,7 +102,7 @@ static int take_file(const struct process_env *env, const char *inbox, const cha
 	return rc;
 }
 
-static int cycle(const struct process_env *env, const char *inbox, FILE *out,
+static int cycle(const struct process_env *env, const char *inbox, bool once, FILE *out,
 		 struct run_stats *stats)
 {
 	struct process_report rep;
@@ -124,7 +124,9 @@ static int cycle(const struct process_env *env, const char *inbox, FILE *out,
 		int wrc = process_finish(env, &rep);
 		if (wrc == -PL_ESTORE)
 			rc = wrc;
-		if (rc != -PL_ESTORE && !stop_requested) {
+		/* with a pool its workers take them; a single cycle (--once)
+		 * does them here so that it ends with nothing claimable left */
+		if (rc != -PL_ESTORE && !stop_requested && (!env->pool || once)) {
 			wrc = journal_work_all(env->journal, &stop_requested, &ran);
 			if (wrc == -PL_ESTORE)
 				rc = wrc;
@@ -173,7 +175,7 @@ int run_loop(const struct process_env *env_in, const char *inbox, int poll_secon
 		if (rc)
 			return rc;
 	}
-	{
+	if (!env->pool || once) {
 		/* start-up: jobs a stopped run left (unsettled ones are looked up
 		 * at their device first, then pending ones are performed) */
 		size_t ran = 0;
@@ -186,7 +188,7 @@ int run_loop(const struct process_env *env_in, const char *inbox, int poll_secon
 	pl_info("running: inbox '%s', every %d s", inbox && inbox[0] ? inbox : "(none)",
 		poll_seconds);
 	do {
-		rc = cycle(env, inbox, out, stats);
+		rc = cycle(env, inbox, once, out, stats);
 		if (rc)
 			return rc;
 		if (once)

@@ -777,6 +777,30 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct held_find {
+	const char *resource;
+	bool found;
+};
+
+static int held_cb(const struct job *jb, void *arg)
+{
+	struct held_find *h = arg;
+
+	if (!jb->owner[0] && jb->not_before == JOB_HELD && strcmp(jb->resource, h->resource) == 0)
+		h->found = true;
+	return h->found;
+}
+
+/* Is a pending job stopped by a held (operator) job on its resource? */
+static bool blocked(struct journal *j, const struct job *jb)
+{
+	struct held_find h = {.resource = jb->resource};
+
+	if (store_job_list(j->st, JOB_UNKNOWN, held_cb, &h) < 0)
+		return false;
+	return h.found;
+}
+
 /* The outcome of a job seen from outside (another owner ran it). */
 static void outcome_from_job(struct journal_outcome *o, const struct job *jb, int rc)
 {
@@ -790,8 +814,23 @@ static void outcome_from_job(struct journal_outcome *o, const struct job *jb, in
 	cJSON_Delete(ev);
 }
 
+static int work_ids(struct journal *j, const int64_t *ids, size_t n, volatile sig_atomic_t *stop,
+		    struct journal_outcome *outs, bool claim);
+
 int journal_work_ids(struct journal *j, const int64_t *ids, size_t n, volatile sig_atomic_t *stop,
 		     struct journal_outcome *outs)
+{
+	return work_ids(j, ids, n, stop, outs, true);
+}
+
+int journal_watch_ids(struct journal *j, const int64_t *ids, size_t n, volatile sig_atomic_t *stop,
+		      struct journal_outcome *outs)
+{
+	return work_ids(j, ids, n, stop, outs, false);
+}
+
+static int work_ids(struct journal *j, const int64_t *ids, size_t n, volatile sig_atomic_t *stop,
+		    struct journal_outcome *outs, bool claim)
 {
 	bool *done = calloc(n ? n : 1, sizeof(*done));
 	size_t left = n;
@@ -826,6 +865,24 @@ int journal_work_ids(struct journal *j, const int64_t *ids, size_t n, volatile s
 				done[i] = true;
 				left--;
 				progress = true;
+				continue;
+			}
+			if (!claim) {
+				/* blocked behind a held job on its resource: settled for now */
+				if (jb.state == JOB_PENDING && !jb.owner[0] && jb.resource[0] &&
+				    blocked(j, &jb)) {
+					if (outs) {
+						outcome_from_job(&outs[i], &jb, -PL_ESTATE);
+						snprintf(outs[i].message, sizeof(outs[i].message),
+							 "an earlier job on '%s' is unsettled: "
+							 "resolve it first",
+							 jb.resource);
+					}
+					done[i] = true;
+					left--;
+					progress = true;
+				}
+				job_release(&jb);
 				continue;
 			}
 			job_release(&jb);

@@ -155,6 +155,31 @@ int journal_work_ids(struct journal *j, const int64_t *ids, size_t n, volatile s
 /* Run every claimable job of a registered kind until none is left or
  * *stop. *ran counts them. 0 or -PL_ESTORE. */
 int journal_work_all(struct journal *j, volatile sig_atomic_t *stop, size_t *ran);
+/* Like journal_work_ids, but never claims: only waits until each job is
+ * settled by other workers (a worker pool, other processes). */
+int journal_watch_ids(struct journal *j, const int64_t *ids, size_t n, volatile sig_atomic_t *stop,
+		      struct journal_outcome *outs);
+
+/* --- a pool of workers (journal_worker.c) -----------------------------------
+ * N threads, each with its own store connection and engine (own owner
+ * nonce), each claiming and performing any claimable job of the kinds its
+ * setup registered, so one slow printer never holds up other effects (a
+ * receipt on one thread, invoices on another; the resource exclusion keeps
+ * one job per device). The caller's thread only records intents and
+ * watches (journal_watch_ids). */
+struct journal_pool;
+/* Called on each worker thread to register its effects on `j`; `index` is
+ * the worker's number (0..n-1): effect args that hold a device must be one
+ * per worker. 0 or -PL_E*. */
+typedef int journal_setup_fn(struct journal *j, void *arg, size_t index);
+int journal_pool_start(struct journal_pool **out, const struct journal_cfg *cfg, size_t n,
+		       journal_setup_fn *setup, void *arg);
+/* New intents were recorded: workers look now instead of at their next tick. */
+void journal_pool_kick(struct journal_pool *p);
+/* Stop: each worker finishes the effect in hand, then the threads are
+ * joined and everything freed. The first worker error (-PL_ESTORE), or 0. */
+int journal_pool_stop(struct journal_pool *p);
+
 /* Start-up repair of old data: documents left pending by a done job. */
 int journal_repair(struct journal *j, size_t *fixed);
 
