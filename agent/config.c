@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
+#include "agent/returns.h"
 #include "core/rules.h"
 #include "core/template.h"
 
@@ -52,7 +53,7 @@ static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
 };
 
 /* Sections whose keys belong to modules of later issues: kept raw, read with config_get(). */
-static const char *const raw_sections[] = {"printer", "label", "cups", "shipx"};
+static const char *const raw_sections[] = {"printer", "label", "cups", "shipx", "returns"};
 
 const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset)
 {
@@ -523,7 +524,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			err_at(
 			    L, L->section_line, 1,
 			    "unknown section [%s] (packline, numbering, rule, template, printer, "
-			    "label, cups, shipx)",
+			    "label, cups, shipx, returns)",
 			    section);
 		L->section_refused = !raw;
 	}
@@ -686,6 +687,8 @@ static void finish_modules(const struct config *c, struct diag *d)
 			struct posnet_cfg pc;
 			check_printer_keys(c, kv->name, d);
 			receipt_printer_cfg(c, kv->name, &pc, d);
+		} else if (strcmp(kv->section, "returns") == 0) {
+			returns_config_check(c, kv->name, d);
 		} else if (strcmp(kv->section, "label") == 0) {
 			struct label_setup ls;
 			memset(&ls, 0, sizeof(ls));

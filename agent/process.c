@@ -3,6 +3,7 @@
 #include "agent/process.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
+#include "agent/returns.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -83,61 +84,6 @@ static int collect_doc(const struct document *d, void *arg)
 static bool live(const struct document *d)
 {
 	return d->state == DOC_PENDING || d->state == DOC_ISSUED;
-}
-
-static bool correctable(enum doc_kind k)
-{
-	return k == DOC_INVOICE || k == DOC_ADVANCE || k == DOC_FINAL || k == DOC_RECEIPT_NIP;
-}
-
-/* The document a correction corrects: the newest live correctable one
- * without a correction of its own. NULL if none. */
-static const struct document *to_correct(const struct existing *ex)
-{
-	for (size_t i = ex->n; i-- > 0;) {
-		const struct document *d = &ex->v[i];
-		bool corrected = false;
-		if (!live(d) || !correctable(d->kind))
-			continue;
-		for (size_t j = 0; j < ex->n; j++)
-			corrected = corrected || (ex->v[j].kind == DOC_CORRECTION &&
-						  ex->v[j].corrects_id == d->id && live(&ex->v[j]));
-		if (!corrected)
-			return d;
-	}
-	return NULL;
-}
-
-/* A full correction ("do zera") takes back every line of the corrected
- * document as it was issued - not as the order reads now, since the order
- * may have changed since - with negative quantities. */
-static int correct_to_zero(struct store *st, struct document *d, int64_t corrected_id)
-{
-	struct document orig;
-	struct doc_line *lines;
-	int rc;
-
-	doc_init(&orig);
-	rc = store_doc_get(st, corrected_id, &orig);
-	if (rc)
-		goto out;
-	lines = calloc(orig.nlines ? orig.nlines : 1, sizeof(*lines));
-	if (!lines) {
-		rc = -PL_ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < orig.nlines; i++) {
-		lines[i] = orig.lines[i];
-		lines[i].qty = -orig.lines[i].qty;
-	}
-	free(d->lines);
-	d->lines = lines;
-	d->nlines = orig.nlines;
-	d->corrects_id = corrected_id;
-	doc_compute_totals(d);
-out:
-	doc_release(&orig);
-	return rc;
 }
 
 static void outcome(struct process_row *row, const char *fmt, ...)
@@ -224,12 +170,18 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	struct store_doc_filter f = {0};
 	struct existing ex = {0};
 	struct document d;
-	const struct document *corrected = NULL;
+	bool made = false;
 	int rc;
 
 	if (!row)
 		return -PL_ENOMEM;
 	doc_init(&d);
+	/* changed after its document was issued: a person decides first */
+	rc = returns_held(env, o, row, rep);
+	if (rc) {
+		rc = rc > 0 ? 0 : rc;
+		goto out;
+	}
 	rc = rules_decide(cfg->rules, o, &dec);
 	if (rc == -PL_ENOTFOUND || (rc == 0 && !dec.matched)) {
 		outcome(row, "no rule matched: add a catch-all rule");
@@ -275,31 +227,15 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		}
 	}
 	if (dec.kind == DOC_CORRECTION) {
-		corrected = to_correct(&ex);
-		if (!corrected) {
-			bool any = false;
-			for (size_t i = 0; i < ex.n; i++)
-				any = any || (ex.v[i].kind == DOC_CORRECTION && live(&ex.v[i]));
-			if (any) {
-				outcome(row, "already corrected");
-			} else {
-				/* A fiscal receipt is not corrected by a document of ours:
-				 * a return goes to the returns register (ewidencja zwrotów). */
-				outcome(row,
-					"nothing to correct (no invoice issued for this order)");
-			}
-			rep->skipped++;
+		/* by line and quantity, a refund for a receipt (agent/returns.h) */
+		rc = returns_process(env, o, dec.backend, row, rep, &made);
+		if (rc || !made || row->failed)
 			goto out;
-		}
+		goto steps;
 	}
 	rc = doc_from_order(&d, o, dec.kind, pl_now());
 	if (rc)
 		goto out;
-	if (corrected) {
-		rc = correct_to_zero(st, &d, corrected->id);
-		if (rc)
-			goto out;
-	}
 	if (dec.kind == DOC_FINAL) {
 		for (size_t i = 0; i < ex.n; i++)
 			if (ex.v[i].kind == DOC_ADVANCE && live(&ex.v[i]))
@@ -325,6 +261,8 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 			strcmp(d.backend, "posnet") == 0 ? ": no fiscal printer configured" : "");
 		rep->pending++;
 	}
+	pl_info("order '%s': %s %s (%s)", o->number, doc_kind_name(d.kind), d.number, row->outcome);
+steps:
 	if (!row->failed && rules_decision_has_step(&dec, "label"))
 		rc = print_label(env, o, row);
 	/* steps whose modules come with later issues: said, not silently dropped */
@@ -332,7 +270,6 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		outcome_append(row, "; email: not sent (no mail module yet)");
 	if (!row->failed && rules_decision_has_step(&dec, "allegro"))
 		outcome_append(row, "; allegro: not uploaded (no Allegro module yet)");
-	pl_info("order '%s': %s %s (%s)", o->number, doc_kind_name(d.kind), d.number, row->outcome);
 out:
 	if (rc && row->outcome[0] == '\0') {
 		outcome(row, "error: %s", pl_strerror(rc));
