@@ -485,6 +485,121 @@ out:
 	return exit_for(rc);
 }
 
+/* "3", "1.25", "0.5" -> thousandths; at most 3 decimals, > 0, <= 1000000. */
+static int parse_qty(const char *s, int64_t *out)
+{
+	int64_t whole = 0, frac = 0;
+	int nd = 0;
+	const char *p = s;
+
+	if (!(*p >= '0' && *p <= '9'))
+		return -PL_EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > 1000000)
+			return -PL_EINVAL;
+	}
+	if (*p == '.' || *p == ',') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++) {
+			if (nd == 3)
+				return -PL_EINVAL;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (nd == 0)
+			return -PL_EINVAL;
+		for (int i = nd; i < 3; i++)
+			frac *= 10;
+	}
+	if (*p)
+		return -PL_EINVAL;
+	*out = whole * 1000 + frac;
+	return *out > 0 && *out <= ORDER_QTY_MAX ? 0 : -PL_EINVAL;
+}
+
+#define RETURN_MAX_ARGS 64
+
+static int cmd_orders_return(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"line", required_argument, NULL, 'l'},
+					     {"delivery", no_argument, NULL, 'd'},
+					     {"reason", required_argument, NULL, 'r'},
+					     {"actor", required_argument, NULL, 'a'},
+					     {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *given_actor = NULL, *lines[RETURN_MAX_ARGS];
+	char actor[64], number[64], msg[512];
+	size_t nlines = 0;
+	bool delivery = false;
+	struct process_env env;
+	struct order o;
+	int64_t *qty = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l' && nlines < RETURN_MAX_ARGS)
+			lines[nlines++] = optarg;
+		else if (c == 'd')
+			delivery = true;
+		else if (c == 'r')
+			reason = optarg;
+		else if (c == 'a')
+			given_actor = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind != argc - 1 || !reason || !*reason || (nlines == 0 && !delivery)) {
+		fprintf(stderr, "usage: packline orders return ORDER --line N=QTY ... [--delivery] "
+				"--reason TEXT [--actor NAME]\n");
+		return CLI_EUSAGE;
+	}
+	if (strlen(reason) > 255 || (given_actor && strlen(given_actor) > 63)) {
+		fprintf(stderr, "packline: --reason is at most 255 bytes, --actor 63\n");
+		return CLI_EUSAGE;
+	}
+	actor_name(given_actor, actor, sizeof(actor));
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	order_init(&o);
+	rc = resolve_order(cli, argv[optind], &o);
+	if (rc)
+		goto out;
+	qty = calloc(o.nlines ? o.nlines : 1, sizeof(*qty));
+	if (!qty) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		char *eq = strchr(lines[i], '='), *end;
+		long n;
+		int64_t q = 0;
+
+		errno = 0;
+		n = eq ? strtol(lines[i], &end, 10) : 0;
+		if (!eq || errno || end != eq || n < 1 || (size_t)n > o.nlines ||
+		    parse_qty(eq + 1, &q) != 0) {
+			fprintf(stderr,
+				"packline: --line %s: write N=QTY, N a line of %s (1-%zu), QTY > 0 "
+				"with at most 3 decimals\n",
+				lines[i], o.number, o.nlines);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+		qty[n - 1] += q;
+	}
+	rc = returns_take_now(&env, &o, qty, o.nlines, delivery, actor, reason, number,
+			      sizeof(number), msg, sizeof(msg));
+	if (rc)
+		fprintf(stderr, "packline: return from %s not taken: %s\n", o.number,
+			msg[0] ? msg : pl_strerror(rc));
+	else
+		printf("%s: %s\n", o.number, msg);
+out:
+	free(qty);
+	order_release(&o);
+	return exit_for(rc);
+}
+
 static int cmd_orders_accept(struct cli *cli, int argc, char **argv)
 {
 	return cmd_orders_release(cli, argc, argv, false);
@@ -983,6 +1098,11 @@ static const struct cli_cmd commands[] = {
      "orders list [--status S] [--source S] [--limit N] [--held]",
      "List stored orders, newest first; --held lists the orders held because they changed\n"
      "after their document was issued, with the change."},
+    {"orders", "return", cmd_orders_return,
+     "orders return ORDER --line N=QTY ... [--delivery] --reason TEXT [--actor NAME]",
+     "Take goods back now: QTY of order line N (repeatable) and with --delivery the shipping,\n"
+     "by a correction of the order's document (a refund for a receipt, [returns] receipt).\n"
+     "Never more than is left; logged in the audit log."},
     {"orders", "accept", cmd_orders_accept, "orders accept ORDER --reason TEXT [--actor NAME]",
      "Release a held order: its changed content is taken as it is (no new document). Who\n"
      "(--actor, else the unix user), when and why go to the audit log."},

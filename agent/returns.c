@@ -386,6 +386,94 @@ static int take_to_new_content(const struct document *orig, const struct documen
 	return 0;
 }
 
+int returns_take_now(const struct process_env *env, const struct order *o, const int64_t *qty,
+		     size_t nqty, bool delivery, const char *actor, const char *reason,
+		     char *number, size_t number_size, char *msg, size_t msg_size)
+{
+	struct docvec dv = {0};
+	const struct document *orig;
+	struct document *pr = NULL;
+	size_t npr = 0, nexp = o->nlines + (o->delivery.cost > 0 ? 1 : 0);
+	int64_t *take = NULL;
+	struct process_row row;
+	struct process_report rep;
+	char detail[512];
+	bool made = false;
+	int rc;
+
+	number[0] = msg[0] = '\0';
+	memset(&row, 0, sizeof(row));
+	process_report_init(&rep);
+	rc = docs_load(env->st, o->id, &dv);
+	if (rc)
+		goto out;
+	orig = find_sale(&dv);
+	if (!orig) {
+		snprintf(msg, msg_size, "no document was issued for order %s: nothing to take back",
+			 o->number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	if (nqty != o->nlines || nexp != orig->nlines) {
+		snprintf(msg, msg_size,
+			 "order %s has %zu line(s) but %s has %zu: a return by line needs the "
+			 "lines as issued",
+			 o->number, nexp, orig->number, orig->nlines);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	if (delivery && o->delivery.cost <= 0) {
+		snprintf(msg, msg_size, "order %s has no paid delivery to refund", o->number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	rc = priors_of(&dv, orig, &pr, &npr);
+	if (rc)
+		goto out;
+	take = calloc(orig->nlines ? orig->nlines : 1, sizeof(*take));
+	if (!take) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	if (delivery) {
+		/* everything of the delivery line still left (take[] as scratch) */
+		rc = correction_left(orig, pr, npr, take, msg, msg_size);
+		if (rc)
+			goto out;
+		take[nqty] = take[orig->nlines - 1];
+		if (take[nqty] == 0) {
+			snprintf(msg, msg_size, "the shipping of %s was already refunded",
+				 orig->number);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+	}
+	memcpy(take, qty, nqty * sizeof(*take)); /* the delivery slot, if any, stays */
+	rc = issue(env, orig, pr, npr, take, "", &row, &rep, &made);
+	if (rc)
+		goto out;
+	if (!made) {
+		snprintf(msg, msg_size, "%s", row.outcome);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	snprintf(number, number_size, "%s", row.number);
+	snprintf(detail, sizeof(detail), "%.255s (%s %s of %s, %s)", reason,
+		 doc_kind_name(row.kind), row.number[0] ? row.number : "(unnumbered)", orig->number,
+		 row.outcome);
+	rc = store_audit_add(env->st, actor, "order.return", o->number, detail, pl_now());
+	if (rc)
+		goto out;
+	snprintf(msg, msg_size, "%s %s: %s; by %s", doc_kind_name(row.kind),
+		 row.number[0] ? row.number : "(unnumbered)", row.outcome, actor);
+out:
+	process_report_release(&rep);
+	free(take);
+	free(pr);
+	docvec_release(&dv);
+	return rc;
+}
+
 int returns_correct_held(const struct process_env *env, const struct order *o, const char *actor,
 			 const char *reason, char *number, size_t number_size, char *msg,
 			 size_t msg_size)

@@ -67,4 +67,16 @@ int returns_correct_held(const struct process_env *env, const struct order *o, c
 			 const char *reason, char *number, size_t number_size, char *msg,
 			 size_t msg_size);
 
+/* `packline orders return`: take back now qty[i] (thousandths) of order line
+ * i (nqty = o->nlines) and, when `delivery`, the shipping, from the newest
+ * live document that sold the goods: a correction, or for a receipt a
+ * refund / printer return as configured. What earlier corrections took back
+ * counts, so this and the order's own `returned` quantities add up. An audit
+ * row "order.return" records actor and reason. 0 with the document's number
+ * and an operator line in msg; -PL_EINVAL with the reason in msg (nothing
+ * issued, a return of more than is left names the line). */
+int returns_take_now(const struct process_env *env, const struct order *o, const int64_t *qty,
+		     size_t nqty, bool delivery, const char *actor, const char *reason,
+		     char *number, size_t number_size, char *msg, size_t msg_size);
+
 #endif

@@ -185,5 +185,37 @@ expect_rc 0 "import before issue" "$P" --config "$CFG" --store "sqlite:$DB4" ord
 expect_rc 0 "change before issue" "$P" --config "$CFG" --store "sqlite:$DB4" orders import "$T/grown.json"
 same "$(sqlite3 "$DB4" "select count(*) from order_holds")" 0 "not held before issue"
 
+# ---- returned quantities from a command: the same arithmetic, audited ----
+DB5=$T/p5.db
+pl5() { "$P" --config "$CFG" --store "sqlite:$DB5" "$@"; }
+expect_rc 0 "import (command returns)" pl5 orders import "$INV"
+expect_rc 1 "return before any document" pl5 orders return ZK/2026/10042 --line 1=1 --reason "x"
+has "$T/err" "no document was issued" "nothing to take back from yet"
+expect_rc 0 "process (command returns)" pl5 process
+expect_rc 2 "return needs a reason" pl5 orders return ZK/2026/10042 --line 1=3
+expect_rc 1 "return of an unknown line" pl5 orders return ZK/2026/10042 --line 3=1 --reason "x"
+has "$T/err" "N a line of ZK/2026/10042 (1-2)" "bad line named"
+expect_rc 0 "return 3 by command" pl5 orders return ZK/2026/10042 --line 1=3 --reason "parcel came back" --actor ola
+has "$T/out" "correction KOR/2026/0001" "a correction"
+same "$(sqlite3 "$DB5" "select total_gross from documents where number='KOR/2026/0001'")" -12897 "3 x 42.99"
+same "$(sqlite3 "$DB5" "select actor || ' ' || action || ' ' || object from audit_log order by id desc limit 1")" \
+	"ola order.return ZK/2026/10042" "audited"
+expect_rc 1 "return more than is left" pl5 orders return ZK/2026/10042 --line 1=2 --reason "x"
+has "$T/err" "line 1 'Glina kamionkowa biała 5 kg': return of 2 is more than the 1 left (4 on FV/2026/0001, 3 returned before)" "over-return names the line"
+same "$(sqlite3 "$DB5" "select count(*) from documents where kind='correction'")" 1 "nothing issued for it"
+# the shop reports the same 3 later: already taken back
+expect_rc 0 "import the shop's return" pl5 orders import "$T/ret3.json"
+expect_rc 0 "process the shop's return" pl5 process ZK/2026/10042
+has "$T/out" "already corrected" "command and order returns add up"
+expect_rc 0 "one glaze and the shipping" pl5 orders return ZK/2026/10042 --line 2=1 --delivery --reason "damaged"
+same "$(sqlite3 "$DB5" "select total_gross from documents where number='KOR/2026/0002'")" -5640 "36.50 + 19.90"
+expect_rc 1 "shipping twice" pl5 orders return ZK/2026/10042 --delivery --reason "x"
+has "$T/err" "already refunded" "shipping refunded once"
+
+# a rule cannot issue a refund: the kind follows from what is corrected
+printf '[rule "r"]\nwhen = true\nissue = refund\n' >"$T/refund-rule.ini"
+expect_rc 1 "issue = refund in a rule" "$P" rules check "$T/refund-rule.ini"
+has "$T/out" "write issue = correction" "says what to write"
+
 echo "test_returns: $pass passed, $fail failed"
 [ "$fail" = 0 ]
