@@ -133,6 +133,19 @@ static const struct document *find_sale(const struct docvec *dv)
 	return NULL;
 }
 
+/* A receipt the printer never printed: nothing was sold on it, so nothing
+ * can be refunded (a refund of it would pay out money never taken). */
+static bool unprinted(const struct document *d, char *msg, size_t size)
+{
+	if ((d->kind != DOC_RECEIPT && d->kind != DOC_RECEIPT_NIP) || d->state != DOC_PENDING)
+		return false;
+	snprintf(msg, size,
+		 "receipt %s was never printed (pending): nothing was sold on the printer, so "
+		 "nothing is refunded",
+		 d->number);
+	return true;
+}
+
 /* The live documents correcting `orig`, copied headers + borrowed lines. */
 static int priors_of(const struct docvec *dv, const struct document *orig, struct document **out,
 		     size_t *n)
@@ -260,6 +273,10 @@ int returns_process(const struct process_env *env, const struct order *o, const 
 	orig = find_sale(&dv);
 	if (!orig) {
 		outcome(row, "nothing to correct: no document was issued for this order");
+		rep->skipped++;
+		goto out;
+	}
+	if (unprinted(orig, row->outcome, sizeof(row->outcome))) {
 		rep->skipped++;
 		goto out;
 	}
@@ -414,6 +431,10 @@ int returns_take_now(const struct process_env *env, const struct order *o, const
 		rc = -PL_EINVAL;
 		goto out;
 	}
+	if (unprinted(orig, msg, msg_size)) {
+		rc = -PL_EINVAL;
+		goto out;
+	}
 	if (nqty != o->nlines || nexp != orig->nlines) {
 		snprintf(msg, msg_size,
 			 "order %s has %zu line(s) but %s has %zu: a return by line needs the "
@@ -509,6 +530,10 @@ int returns_correct_held(const struct process_env *env, const struct order *o, c
 		snprintf(msg, msg_size,
 			 "%s is no longer live: nothing to correct; use `orders accept`",
 			 h.doc_number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	if (unprinted(orig, msg, msg_size)) {
 		rc = -PL_EINVAL;
 		goto out;
 	}

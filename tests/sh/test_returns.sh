@@ -94,12 +94,16 @@ same "$(q "select sum(total_tax) from documents where kind='correction'")" \
 	"-$(q "select total_tax from documents where number='FV/2026/0001'")" "VAT adds up exactly"
 
 # ---- a receipt order cancelled: a refund note, never "nothing to correct" ----
+# receipts are printed on the in-process POSNET simulator
+cat "$CFG" >"$T/sim.ini"
+printf '\n[printer "fiscal"]\ntransport = sim:\n' >>"$T/sim.ini"
+pls() { "$P" --config "$T/sim.ini" --store "sqlite:$DB" "$@"; }
 expect_rc 0 "import the receipt order" pl orders import "$REC"
-expect_rc 0 "process the receipt order" pl process ZK/2026/10043
-has "$T/out" "PAR/2026/000001" "receipt (pending: no printer here)"
+expect_rc 0 "process the receipt order" pls process ZK/2026/10043
+has "$T/out" "PAR/2026/000001 .*printed, receipt" "receipt printed"
 edit '.status="cancelled"' "$REC" "$T/rec-cancel.json"
 expect_rc 0 "import the receipt cancellation" pl orders import "$T/rec-cancel.json"
-expect_rc 0 "process the receipt cancellation" pl process ZK/2026/10043
+expect_rc 0 "process the receipt cancellation" pls process ZK/2026/10043
 hasnt "$T/out" "nothing to correct" "never silence for a receipt"
 has "$T/out" "refund .*ZW/2026/0001" "refund note numbered by [numbering \"refund\"]"
 has "$T/out" "refund note for PAR/2026/000001" "linked to the receipt"
@@ -108,7 +112,7 @@ same "$(q "select d.kind || ' ' || d.state || ' ' || r.number from documents d j
 	"refund issued PAR/2026/000001" "refund stored, issued, corrects the receipt"
 
 # the printer path: the return request for the fiscal printer, pending
-cat "$CFG" >"$T/printer.ini"
+cat "$T/sim.ini" >"$T/printer.ini"
 printf '\n[returns]\nreceipt = printer\n' >>"$T/printer.ini"
 DB2=$T/p2.db
 pl2() { "$P" --config "$T/printer.ini" --store "sqlite:$DB2" "$@"; }
@@ -125,6 +129,15 @@ same "$(sqlite3 "$DB2" "select kind || ' ' || state || ' ' || backend || ' [' ||
 expect_rc 0 "process again (printer path)" pl2 process ZK/2026/10043
 has "$T/out" "fiscal return pending on printer" "still pending, said again"
 same "$(sqlite3 "$DB2" "select count(*) from documents where kind='refund'")" 1 "one request"
+# a receipt never printed (no printer): nothing was sold, nothing is refunded - and it is said
+DB6=$T/p6.db
+expect_rc 0 "import (unprinted)" "$P" --config "$CFG" --store "sqlite:$DB6" orders import "$REC"
+expect_rc 0 "process without a printer" "$P" --config "$CFG" --store "sqlite:$DB6" process
+has "$T/out" "pending (posnet: no fiscal printer configured)" "receipt left pending"
+expect_rc 0 "import (unprinted, cancelled)" "$P" --config "$CFG" --store "sqlite:$DB6" orders import "$T/rec-cancel.json"
+expect_rc 0 "process the cancellation of an unprinted receipt" "$P" --config "$CFG" --store "sqlite:$DB6" process
+has "$T/out" "receipt PAR/2026/000001 was never printed (pending): nothing was sold on the printer" "said, not silent"
+same "$(sqlite3 "$DB6" "select count(*) from documents where kind='refund'")" 0 "no refund of an unprinted receipt"
 printf '\n[returns]\nreceipt = drawer\n' >"$T/badret.ini"
 cat "$CFG" >>"$T/badret.ini"
 expect_rc 3 "an unknown [returns] receipt is refused at load" "$P" --config "$T/badret.ini" --store "sqlite:$DB2" process ZK/2026/10043
