@@ -2209,7 +2209,9 @@ static int sq_hold_release(struct store *base, int64_t order_id, const char *act
 	sqlite3_stmt *st;
 	int ret;
 
-	if (!actor || !*actor || !action || !reason || !*reason ||
+	/* the caps of struct store_hold: what is stored must read back */
+	if (!actor || !*actor || strlen(actor) >= sizeof(h.released_by) || !action || !reason ||
+	    !*reason || strlen(reason) >= sizeof(h.release_reason) ||
 	    (strcmp(action, "accept") != 0 && strcmp(action, "correct") != 0))
 		return -PL_EINVAL;
 	ret = tx_begin(s);

@@ -317,6 +317,13 @@ static void test_store_holds(void)
 	CHECK_INT(store_hold_release(s, o.id, "anna", "accept", "", 1009), -PL_EINVAL);
 	CHECK_INT(store_hold_release(s, o.id, "", "accept", "ok", 1009), -PL_EINVAL);
 	CHECK_INT(store_hold_release(s, o.id, "anna", "forget", "ok", 1009), -PL_EINVAL);
+	{
+		char longer[300];
+		memset(longer, 'x', sizeof(longer) - 1);
+		longer[sizeof(longer) - 1] = '\0';
+		CHECK_INT(store_hold_release(s, o.id, "anna", "accept", longer, 1009), -PL_EINVAL);
+		CHECK_INT(store_hold_release(s, o.id, longer, "accept", "ok", 1009), -PL_EINVAL);
+	}
 	CHECK_OK(store_hold_release(s, o.id, "anna", "accept", "phoned the buyer", 1009));
 	CHECK_INT(store_hold_get(s, o.id, &h), -PL_ENOTFOUND);
 	CHECK_INT(store_hold_release(s, o.id, "anna", "accept", "again", 1010), -PL_ENOTFOUND);
