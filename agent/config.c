@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
+#include "agent/returns.h"
 #include "core/rules.h"
 #include "core/template.h"
 
@@ -41,6 +42,7 @@ static const struct {
     {DOC_FINAL, "FKON/{YYYY}/{NNNN}", NUM_RESET_YEAR},
     {DOC_CORRECTION, "KOR/{YYYY}/{NNNN}", NUM_RESET_YEAR},
     {DOC_WZ, "WZ/{YYYY}/{MM}/{NNNN}", NUM_RESET_MONTH},
+    {DOC_REFUND, "ZW/{YYYY}/{NNNN}", NUM_RESET_YEAR},
 };
 
 static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
@@ -51,7 +53,7 @@ static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
 };
 
 /* Sections whose keys belong to modules of later issues: kept raw, read with config_get(). */
-static const char *const raw_sections[] = {"printer", "label", "cups", "shipx"};
+static const char *const raw_sections[] = {"printer", "label", "cups", "shipx", "returns"};
 
 const char *config_default_pattern(enum doc_kind k, enum numbering_reset *reset)
 {
@@ -480,7 +482,7 @@ static void section_start(struct loader *L, const char *section)
 		if (doc_kind_parse(name, &k) != 0 || k == DOC_NONE)
 			err_at(L, L->section_line, 1,
 			       "[numbering \"%s\"]: unknown document kind (receipt, receipt_nip, "
-			       "invoice, proforma, advance, final, correction, wz)",
+			       "invoice, proforma, advance, final, correction, wz, refund)",
 			       name);
 	}
 }
@@ -522,7 +524,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			err_at(
 			    L, L->section_line, 1,
 			    "unknown section [%s] (packline, numbering, rule, template, printer, "
-			    "label, cups, shipx)",
+			    "label, cups, shipx, returns)",
 			    section);
 		L->section_refused = !raw;
 	}
@@ -685,6 +687,8 @@ static void finish_modules(const struct config *c, struct diag *d)
 			struct posnet_cfg pc;
 			check_printer_keys(c, kv->name, d);
 			receipt_printer_cfg(c, kv->name, &pc, d);
+		} else if (strcmp(kv->section, "returns") == 0) {
+			returns_config_check(c, kv->name, d);
 		} else if (strcmp(kv->section, "label") == 0) {
 			struct label_setup ls;
 			memset(&ls, 0, sizeof(ls));
