@@ -15,6 +15,7 @@
 #include "effects/docfx.h"
 #include "effects/receipt.h"
 #include "journal/journal.h"
+#include "agent/returns.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
 #include "fiscal/posnet_config.h"
@@ -33,6 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -400,6 +402,9 @@ static int print_order_row(const struct order *o, void *arg)
 	return 0;
 }
 
+static int print_hold_row(const struct store_hold *h, void *arg);
+static int open_env(struct cli *cli, struct process_env *env);
+
 static int cmd_orders_list(struct cli *cli, int argc, char **argv)
 {
 	struct store_order_filter f = {0};
@@ -407,12 +412,17 @@ static int cmd_orders_list(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {{"status", required_argument, NULL, 's'},
 					     {"source", required_argument, NULL, 'o'},
 					     {"limit", required_argument, NULL, 'l'},
+					     {"held", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
+	bool held = false;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
+		case 'H':
+			held = true;
+			break;
 		case 's':
 			if (!order_status_known(optarg)) {
 				fprintf(stderr,
@@ -436,11 +446,236 @@ static int cmd_orders_list(struct cli *cli, int argc, char **argv)
 		}
 	}
 	rc = open_store(cli);
+	if (!rc && held) {
+		rc = store_hold_list(cli->store, true, print_hold_row, &lc);
+		if (!rc && lc.n == 0)
+			printf("no held orders\n");
+		return exit_for(rc);
+	}
 	if (!rc)
 		rc = store_order_list(cli->store, &f, print_order_row, &lc);
 	if (!rc && lc.n == 0)
 		printf("no orders\n");
 	return exit_for(rc);
+}
+
+/* ---- held orders: accept or correct (agent/returns.h) -------------------- */
+
+static int print_hold_row(const struct store_hold *h, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char since[21];
+
+	if (lc->n++ == 0)
+		printf("%-20s %-20s %-20s %s\n", "ORDER", "DOCUMENT", "HELD SINCE", "CHANGE");
+	pl_format_iso8601(h->created, since);
+	printf("%-20s %-20s %-20s %s\n", h->order_number, h->doc_number, since, h->reason);
+	return 0;
+}
+
+/* The person behind a manual action: --actor, else the unix user. */
+static void actor_name(const char *given, char *out, size_t size)
+{
+	const struct passwd *pw;
+
+	if (given && *given) {
+		snprintf(out, size, "%s", given);
+		return;
+	}
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(out, size, "%s", pw->pw_name);
+	else
+		snprintf(out, size, "uid %u", (unsigned)getuid());
+}
+
+static int cmd_orders_release(struct cli *cli, int argc, char **argv, bool correct)
+{
+	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
+					     {"actor", required_argument, NULL, 'a'},
+					     {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *given_actor = NULL, *cmd = correct ? "correct" : "accept";
+	char actor[64], number[64], msg[512];
+	struct process_env env;
+	struct store_hold h;
+	struct order o;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			reason = optarg;
+		else if (c == 'a')
+			given_actor = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind != argc - 1 || !reason || !*reason) {
+		fprintf(stderr, "usage: packline orders %s ORDER --reason TEXT [--actor NAME]\n",
+			cmd);
+		return CLI_EUSAGE;
+	}
+	if (strlen(reason) > 255 || (given_actor && strlen(given_actor) > 63)) {
+		fprintf(stderr, "packline: --reason is at most 255 bytes, --actor 63\n");
+		return CLI_EUSAGE;
+	}
+	actor_name(given_actor, actor, sizeof(actor));
+	rc = correct ? open_env(cli, &env) : open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	order_init(&o);
+	rc = resolve_order(cli, argv[optind], &o);
+	if (rc)
+		goto out;
+	if (correct) {
+		rc = returns_correct_held(&env, &o, actor, reason, number, sizeof(number), msg,
+					  sizeof(msg));
+		if (rc)
+			fprintf(stderr, "packline: cannot correct %s: %s\n", o.number,
+				msg[0] ? msg : pl_strerror(rc));
+		else
+			printf("%s: %s\n", o.number, msg);
+		goto out;
+	}
+	rc = store_hold_get(cli->store, o.id, &h);
+	if (rc == -PL_ENOTFOUND) {
+		fprintf(stderr, "packline: order %s is not held\n", o.number);
+		rc = -PL_EINVAL;
+	}
+	if (!rc)
+		rc = store_hold_release(cli->store, o.id, actor, "accept", reason, pl_now());
+	if (!rc)
+		printf("%s: accepted as it is now by %s (was held: changed after %s was issued: "
+		       "%s)\n",
+		       o.number, actor, h.doc_number, h.reason);
+out:
+	order_release(&o);
+	return exit_for(rc);
+}
+
+/* "3", "1.25", "0.5" -> thousandths; at most 3 decimals, > 0, <= 1000000. */
+static int parse_qty(const char *s, int64_t *out)
+{
+	int64_t whole = 0, frac = 0;
+	int nd = 0;
+	const char *p = s;
+
+	if (!(*p >= '0' && *p <= '9'))
+		return -PL_EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > 1000000)
+			return -PL_EINVAL;
+	}
+	if (*p == '.' || *p == ',') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++) {
+			if (nd == 3)
+				return -PL_EINVAL;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (nd == 0)
+			return -PL_EINVAL;
+		for (int i = nd; i < 3; i++)
+			frac *= 10;
+	}
+	if (*p)
+		return -PL_EINVAL;
+	*out = whole * 1000 + frac;
+	return *out > 0 && *out <= ORDER_QTY_MAX ? 0 : -PL_EINVAL;
+}
+
+#define RETURN_MAX_ARGS 64
+
+static int cmd_orders_return(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"line", required_argument, NULL, 'l'},
+					     {"delivery", no_argument, NULL, 'd'},
+					     {"reason", required_argument, NULL, 'r'},
+					     {"actor", required_argument, NULL, 'a'},
+					     {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *given_actor = NULL, *lines[RETURN_MAX_ARGS];
+	char actor[64], number[64], msg[512];
+	size_t nlines = 0;
+	bool delivery = false;
+	struct process_env env;
+	struct order o;
+	int64_t *qty = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l' && nlines < RETURN_MAX_ARGS)
+			lines[nlines++] = optarg;
+		else if (c == 'd')
+			delivery = true;
+		else if (c == 'r')
+			reason = optarg;
+		else if (c == 'a')
+			given_actor = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind != argc - 1 || !reason || !*reason || (nlines == 0 && !delivery)) {
+		fprintf(stderr, "usage: packline orders return ORDER --line N=QTY ... [--delivery] "
+				"--reason TEXT [--actor NAME]\n");
+		return CLI_EUSAGE;
+	}
+	if (strlen(reason) > 255 || (given_actor && strlen(given_actor) > 63)) {
+		fprintf(stderr, "packline: --reason is at most 255 bytes, --actor 63\n");
+		return CLI_EUSAGE;
+	}
+	actor_name(given_actor, actor, sizeof(actor));
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	order_init(&o);
+	rc = resolve_order(cli, argv[optind], &o);
+	if (rc)
+		goto out;
+	qty = calloc(o.nlines ? o.nlines : 1, sizeof(*qty));
+	if (!qty) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		char *eq = strchr(lines[i], '='), *end;
+		long n;
+		int64_t q = 0;
+
+		errno = 0;
+		n = eq ? strtol(lines[i], &end, 10) : 0;
+		if (!eq || errno || end != eq || n < 1 || (size_t)n > o.nlines ||
+		    parse_qty(eq + 1, &q) != 0) {
+			fprintf(stderr,
+				"packline: --line %s: write N=QTY, N a line of %s (1-%zu), QTY > 0 "
+				"with at most 3 decimals\n",
+				lines[i], o.number, o.nlines);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+		qty[n - 1] += q;
+	}
+	rc = returns_take_now(&env, &o, qty, o.nlines, delivery, actor, reason, number,
+			      sizeof(number), msg, sizeof(msg));
+	if (rc)
+		fprintf(stderr, "packline: return from %s not taken: %s\n", o.number,
+			msg[0] ? msg : pl_strerror(rc));
+	else
+		printf("%s: %s\n", o.number, msg);
+out:
+	free(qty);
+	order_release(&o);
+	return exit_for(rc);
+}
+
+static int cmd_orders_accept(struct cli *cli, int argc, char **argv)
+{
+	return cmd_orders_release(cli, argc, argv, false);
+}
+
+static int cmd_orders_correct(struct cli *cli, int argc, char **argv)
+{
+	return cmd_orders_release(cli, argc, argv, true);
 }
 
 static int print_event(const struct store_status_event *e, void *arg)
@@ -1028,8 +1263,21 @@ static const struct cli_cmd commands[] = {
     {"orders", "import", cmd_orders_import, "orders import FILE|DIR|- ...",
      "Validate and store orders (JSON, see docs/orders.md). A file is imported whole or not\n"
      "at all; re-importing an order updates it and records its status change."},
-    {"orders", "list", cmd_orders_list, "orders list [--status S] [--source S] [--limit N]",
-     "List stored orders, newest first."},
+    {"orders", "list", cmd_orders_list,
+     "orders list [--status S] [--source S] [--limit N] [--held]",
+     "List stored orders, newest first; --held lists the orders held because they changed\n"
+     "after their document was issued, with the change."},
+    {"orders", "return", cmd_orders_return,
+     "orders return ORDER --line N=QTY ... [--delivery] --reason TEXT [--actor NAME]",
+     "Take goods back now: QTY of order line N (repeatable) and with --delivery the shipping,\n"
+     "by a correction of the order's document (a refund for a receipt, [returns] receipt).\n"
+     "Never more than is left; logged in the audit log."},
+    {"orders", "accept", cmd_orders_accept, "orders accept ORDER --reason TEXT [--actor NAME]",
+     "Release a held order: its changed content is taken as it is (no new document). Who\n"
+     "(--actor, else the unix user), when and why go to the audit log."},
+    {"orders", "correct", cmd_orders_correct, "orders correct ORDER --reason TEXT [--actor NAME]",
+     "Release a held order with a correction of the difference (lines removed or lowered,\n"
+     "shipping dropped); a refund for a receipt. Logged in the audit log."},
     {"orders", "show", cmd_orders_show, "orders show ORDER",
      "Show an order (by number, SOURCE:ID or #ROWID) as JSON with its status history."},
     {"rules", "check", cmd_rules_check, "rules check [FILE]",

@@ -39,6 +39,7 @@ static const struct {
     {DOC_FINAL, "FKON/{YYYY}/{NNNN}", NUM_RESET_YEAR},
     {DOC_CORRECTION, "KOR/{YYYY}/{NNNN}", NUM_RESET_YEAR},
     {DOC_WZ, "WZ/{YYYY}/{MM}/{NNNN}", NUM_RESET_MONTH},
+    {DOC_REFUND, "ZW/{YYYY}/{NNNN}", NUM_RESET_YEAR},
 };
 
 static const char *const tmpl_keys[CONFIG_TMPL_COUNT] = {
@@ -495,7 +496,7 @@ static void section_start(struct loader *L, const char *section)
 		if (doc_kind_parse(name, &k) != 0 || k == DOC_NONE)
 			err_at(L, L->section_line, 1,
 			       "[numbering \"%s\"]: unknown document kind (receipt, receipt_nip, "
-			       "invoice, proforma, advance, final, correction, wz)",
+			       "invoice, proforma, advance, final, correction, wz, refund)",
 			       name);
 	}
 }

@@ -5,6 +5,7 @@
  * section. config.c walks this table and includes none of them.
  */
 #include "agent/config.h"
+#include "agent/returns.h"
 #include "fiscal/posnet_config.h"
 #include "labels/label_config.h"
 
@@ -14,5 +15,6 @@ const struct config_section config_sections[] = {
     {"label", label_config_check, NULL},
     {"cups", NULL, NULL},
     {"shipx", NULL, NULL},
+    {"returns", returns_config_check, NULL},
 };
 const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);

@@ -3,6 +3,7 @@
 #include "agent/process.h"
 #include "agent/label_job.h"
 #include "agent/receipt_job.h"
+#include "agent/returns.h"
 #include "effects/docfx.h"
 #include "effects/receipt.h"
 #include "base/clock.h"
@@ -86,29 +87,6 @@ static int collect_doc(const struct document *d, void *arg)
 static bool live(const struct document *d)
 {
 	return d->state == DOC_PENDING || d->state == DOC_ISSUED;
-}
-
-static bool correctable(enum doc_kind k)
-{
-	return k == DOC_INVOICE || k == DOC_ADVANCE || k == DOC_FINAL || k == DOC_RECEIPT_NIP;
-}
-
-/* The document a correction corrects: the newest live correctable one
- * without a correction of its own. NULL if none. */
-static const struct document *to_correct(const struct existing *ex)
-{
-	for (size_t i = ex->n; i-- > 0;) {
-		const struct document *d = &ex->v[i];
-		bool corrected = false;
-		if (!live(d) || !correctable(d->kind))
-			continue;
-		for (size_t j = 0; j < ex->n; j++)
-			corrected = corrected || (ex->v[j].kind == DOC_CORRECTION &&
-						  ex->v[j].corrects_id == d->id && live(&ex->v[j]));
-		if (!corrected)
-			return d;
-	}
-	return NULL;
 }
 
 static void outcome(struct process_row *row, const char *fmt, ...)
@@ -237,14 +215,19 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	struct store_doc_filter f = {0};
 	struct existing ex = {0};
 	struct docfx_intent in = {0};
-	const struct document *corrected = NULL;
-	char backend[32], resource[48] = "", sfx[32];
+	char backend[32], resource[48] = "";
 	const char *printer = NULL;
 	int rc;
 
 	if (!row)
 		return -PL_ENOMEM;
 	row->order_id = o->id;
+	/* changed after its document was issued: a person decides first */
+	rc = returns_held(env, o, row, rep);
+	if (rc) {
+		rc = rc > 0 ? 0 : rc;
+		goto out;
+	}
 	rc = rules_decide(cfg->rules, o, &dec);
 	if (rc == -PL_ENOTFOUND || (rc == 0 && !dec.matched)) {
 		outcome(row, "no rule matched: add a catch-all rule");
@@ -296,24 +279,13 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		}
 	}
 	if (dec.kind == DOC_CORRECTION) {
-		corrected = to_correct(&ex);
-		if (!corrected) {
-			bool any = false;
-			for (size_t i = 0; i < ex.n; i++)
-				any = any || (ex.v[i].kind == DOC_CORRECTION && live(&ex.v[i]));
-			if (any) {
-				outcome(row, "already corrected");
-			} else {
-				/* A fiscal receipt is not corrected by a document of ours:
-				 * a return goes to the returns register (ewidencja zwrotów). */
-				outcome(row,
-					"nothing to correct (no invoice issued for this order)");
-			}
-			rep->skipped++;
+		/* by line and quantity, a refund for a receipt (agent/returns.h);
+		 * its job is run there, the rule's steps follow in process_finish */
+		bool made = false;
+		rc = returns_process(env, o, dec.backend, row, rep, &made);
+		if (!rc && (!made || row->failed))
 			row->want_label = row->want_email = row->want_allegro = false;
-			goto out;
-		}
-		in.corrects_id = corrected->id;
+		goto out;
 	}
 	if (dec.kind == DOC_FINAL) {
 		for (size_t i = 0; i < ex.n; i++)
@@ -328,9 +300,6 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	in.job_kind = job_kind_for(backend);
 	in.resource = resource;
 	in.printer = printer;
-	if (corrected)
-		snprintf(sfx, sizeof(sfx), "of%lld", (long long)corrected->id);
-	in.suffix = corrected ? sfx : NULL;
 	rc = record_intent(env, &in, row);
 	if (rc == -PL_EEXIST) {
 		outcome(row, "too many re-issues of this document: see `packline jobs`");

@@ -14,6 +14,7 @@ static const char *const kind_names[DOC_KIND_COUNT] = {
     [DOC_NONE] = "none",       [DOC_RECEIPT] = "receipt",       [DOC_RECEIPT_NIP] = "receipt_nip",
     [DOC_INVOICE] = "invoice", [DOC_PROFORMA] = "proforma",     [DOC_ADVANCE] = "advance",
     [DOC_FINAL] = "final",     [DOC_CORRECTION] = "correction", [DOC_WZ] = "wz",
+    [DOC_REFUND] = "refund",
 };
 
 static const char *const state_names[DOC_STATE_COUNT] = {

@@ -29,12 +29,17 @@ enum doc_kind {
 	DOC_FINAL,       /* final invoice (faktura końcowa) after advances */
 	DOC_CORRECTION,  /* correction invoice (faktura korygująca) */
 	DOC_WZ,          /* goods issue note (wydanie zewnętrzne) */
+	/* refund note (dokument zwrotu) for goods sold on a fiscal receipt: the
+	 * lines and quantities taken back, corrects_id -> the receipt; with
+	 * backend "posnet" it is the request for a goods return on the printer */
+	DOC_REFUND,
 	DOC_KIND_COUNT
 };
 
 enum doc_state { DOC_PENDING, DOC_ISSUED, DOC_CANCELLED, DOC_FAILED, DOC_STATE_COUNT };
 
-/* "none", "receipt", "receipt_nip", "invoice", "proforma", "advance", "final", "correction", "wz" */
+/* "none", "receipt", "receipt_nip", "invoice", "proforma", "advance", "final", "correction", "wz",
+ * "refund" */
 const char *doc_kind_name(enum doc_kind k);
 int doc_kind_parse(const char *s, enum doc_kind *out);
 /* "pending", "issued", "cancelled", "failed" */

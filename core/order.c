@@ -389,6 +389,13 @@ static void check_line(struct vctx *v, size_t i, const struct order_line *l)
 	else if (l->qty > ORDER_QTY_MAX)
 		verr(v, LF("qty"), "is %lld.%03lld, the limit is 1000000",
 		     (long long)(l->qty / 1000), (long long)(l->qty % 1000));
+	/* what came back can never be more than what was sold */
+	if (l->returned < 0)
+		verr(v, LF("returned"), "must not be negative");
+	else if (l->qty > 0 && l->returned > l->qty)
+		verr(v, LF("returned"), "is %lld.%03lld, more than the %lld.%03lld sold",
+		     (long long)(l->returned / 1000), (long long)(l->returned % 1000),
+		     (long long)(l->qty / 1000), (long long)(l->qty % 1000));
 	if (!l->unit[0])
 		verr(v, LF("unit"), "is required and must not be empty");
 	else
@@ -452,6 +459,8 @@ int order_validate(const struct order *o, const char *path, struct diag *d)
 	check_address(&v, "delivery.address", &o->delivery.address);
 	check_money(&v, "delivery.cost", o->delivery.cost);
 	check_vat(&v, "delivery.vat", o->delivery.cost_vat);
+	if (o->delivery.refunded && o->delivery.cost <= 0)
+		verr(&v, "delivery.refunded", "is set but the delivery costs nothing");
 
 	if (o->payment.type[0] && !order_payment_type_known(o->payment.type)) {
 		list_join(pay_types, list, sizeof(list));

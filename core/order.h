@@ -52,6 +52,7 @@ struct order_delivery {
 	char recipient[128];
 	int64_t cost; /* gross, minor units */
 	enum vat_rate cost_vat;
+	bool refunded; /* the shipping was paid back (a return): corrections take it back */
 };
 
 struct order_payment {
@@ -68,6 +69,9 @@ struct order_line {
 	char unit[8];       /* "szt", "kg", ... */
 	int64_t unit_price; /* gross, minor units */
 	enum vat_rate vat;
+	/* thousandths the buyer sent back so far (cumulative, 0..qty): what a
+	 * correction takes back (core/correction.h); not part of the sale */
+	int64_t returned;
 };
 
 struct order {

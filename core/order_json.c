@@ -84,11 +84,11 @@ static const char *const k_buyer[] = {"name",  "company", "nip",     "email",
 				      "phone", "country", "billing", NULL};
 static const char *const k_address[] = {"street", "postcode", "city", "country", NULL};
 static const char *const k_delivery[] = {"method", "pickup_point", "recipient", "address",
-					 "cost",   "vat",          NULL};
+					 "cost",   "vat",          "refunded",  NULL};
 static const char *const k_payment[] = {"type", "status", "paid", NULL};
 static const char *const k_allegro[] = {"checkout_form_id", NULL};
-static const char *const k_line[] = {"sku",  "ean",        "name", "qty",
-				     "unit", "unit_price", "vat",  NULL};
+static const char *const k_line[] = {"sku",        "ean", "name",     "qty", "unit",
+				     "unit_price", "vat", "returned", NULL};
 
 /* Edit distance of two short names; larger than `limit` stops early. */
 static size_t edit_distance(const char *a, const char *b)
@@ -235,7 +235,10 @@ static void get_money(struct jp *p, const cJSON *obj, const char *base, const ch
 	*dst = (int64_t)v;
 }
 
-static void get_qty(struct jp *p, const cJSON *obj, const char *base, const char *key, int64_t *dst)
+/* A quantity in thousandths. `required` quantities are sold ones (> 0); an
+ * optional one ("returned") may be 0. */
+static void get_qty(struct jp *p, const cJSON *obj, const char *base, const char *key, int64_t *dst,
+		    bool required)
 {
 	const cJSON *it = field(obj, key);
 	char where[256];
@@ -244,7 +247,8 @@ static void get_qty(struct jp *p, const cJSON *obj, const char *base, const char
 
 	path_key(where, sizeof(where), base, key);
 	if (!it) {
-		jerr(p, where, "is required");
+		if (required)
+			jerr(p, where, "is required");
 		return;
 	}
 	if (!cJSON_IsNumber(it)) {
@@ -256,8 +260,9 @@ static void get_qty(struct jp *p, const cJSON *obj, const char *base, const char
 		jerr(p, where, "is %.15g, the limit is %lld", v, ORDER_QTY_MAX / 1000);
 		return;
 	}
-	if (v <= 0) {
-		jerr(p, where, "must be greater than 0, got %.15g", v);
+	if (v < 0 || (required && v == 0)) {
+		jerr(p, where, "must be %s 0, got %.15g", required ? "greater than" : "at least",
+		     v);
 		return;
 	}
 	/* Exact thousandths: q/1000.0 is the double nearest to the decimal text
@@ -270,6 +275,21 @@ static void get_qty(struct jp *p, const cJSON *obj, const char *base, const char
 		return;
 	}
 	*dst = q;
+}
+
+static void get_bool(struct jp *p, const cJSON *obj, const char *base, const char *key, bool *dst)
+{
+	const cJSON *it = field(obj, key);
+	char where[256];
+
+	path_key(where, sizeof(where), base, key);
+	if (!it)
+		return;
+	if (!cJSON_IsBool(it)) {
+		jerr(p, where, "must be true or false, got %s", type_name(it));
+		return;
+	}
+	*dst = cJSON_IsTrue(it);
 }
 
 static void get_vat(struct jp *p, const cJSON *obj, const char *base, const char *key,
@@ -441,6 +461,7 @@ static void parse_delivery(struct jp *p, const cJSON *obj, const char *base,
 		jerr(p, vw, "is required when delivery costs something");
 	}
 	get_vat(p, it, where, "vat", &dl->cost_vat, false);
+	get_bool(p, it, where, "refunded", &dl->refunded);
 }
 
 static void parse_payment(struct jp *p, const cJSON *obj, const char *base,
@@ -508,7 +529,8 @@ static void parse_line(struct jp *p, const cJSON *it, const char *where, struct 
 			memcpy(l->ean, raw, strlen(raw) + 1); /* valid GTIN: <= 14 digits */
 	}
 	get_str(p, it, where, "name", l->name, sizeof(l->name), true);
-	get_qty(p, it, where, "qty", &l->qty);
+	get_qty(p, it, where, "qty", &l->qty, true);
+	get_qty(p, it, where, "returned", &l->returned, false);
 	/* "szt" (piece) is what nearly every Polish line is in */
 	if (!field(it, "unit"))
 		memcpy(l->unit, "szt", 4);
@@ -988,7 +1010,7 @@ cJSON *order_to_json(const struct order *o)
 		}
 	}
 	if (dl->method[0] || dl->pickup_point[0] || dl->recipient[0] ||
-	    !address_empty(&dl->address) || dl->cost || dl->cost_vat != VAT_23) {
+	    !address_empty(&dl->address) || dl->cost || dl->cost_vat != VAT_23 || dl->refunded) {
 		x = put_obj(&w, j, "delivery");
 		if (x) {
 			put_str(&w, x, "method", dl->method);
@@ -997,6 +1019,8 @@ cJSON *order_to_json(const struct order *o)
 			put_address(&w, x, "address", &dl->address);
 			put_num(&w, x, "cost", (double)dl->cost);
 			put_str(&w, x, "vat", vat_rate_name(dl->cost_vat));
+			if (dl->refunded && !cJSON_AddBoolToObject(x, "refunded", 1))
+				w.failed = true;
 		}
 	}
 	if (o->payment.type[0] || o->payment.status[0] || o->payment.paid) {
@@ -1044,6 +1068,8 @@ cJSON *order_to_json(const struct order *o)
 		put_str(&w, lj, "unit", l->unit);
 		put_num(&w, lj, "unit_price", (double)l->unit_price);
 		put_str(&w, lj, "vat", vat_rate_name(l->vat));
+		if (l->returned)
+			put_num(&w, lj, "returned", (double)l->returned / 1000.0);
 	}
 	if (w.failed) {
 		cJSON_Delete(j);

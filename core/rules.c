@@ -330,6 +330,12 @@ int rules_add_src(struct ruleset *rs, const struct rule_src *src, struct diag *d
 			 "by itself when the order has one",
 			 name);
 		errors++;
+	} else if (strcmp(src->issue, "refund") == 0) {
+		diag_add(d, where,
+			 "rule \"%s\": write issue = correction: a return of goods sold on a "
+			 "receipt becomes a refund note or a printer return by [returns] receipt",
+			 name);
+		errors++;
 	} else if (doc_kind_parse(src->issue, &r.issue)) {
 		diag_add(d, where,
 			 "rule \"%s\": issue '%s' is unknown (receipt, invoice, proforma, advance, "

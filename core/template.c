@@ -116,6 +116,8 @@ const char *tmpl_kind_pl(enum doc_kind k)
 		return "Faktura korygująca";
 	case DOC_WZ:
 		return "Wydanie zewnętrzne";
+	case DOC_REFUND:
+		return "Dokument zwrotu";
 	case DOC_KIND_COUNT:
 		break;
 	}

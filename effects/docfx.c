@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "core/correction.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,39 +40,155 @@ int docfx_job(const struct docfx_intent *in, struct job *job)
 		cJSON_AddNumberToObject(root, "advance_id", (double)in->advance_id);
 	if (in->doc_id)
 		cJSON_AddNumberToObject(root, "doc_id", (double)in->doc_id);
+	if (in->corrects_id && in->qty) {
+		cJSON *q = cJSON_AddArrayToObject(root, "qty");
+		bool shipping = false;
+		for (size_t i = 0; q && i < in->nqty; i++)
+			if (!cJSON_AddItemToArray(q, cJSON_CreateNumber((double)in->qty[i])))
+				q = NULL;
+		if (!q) {
+			cJSON_Delete(root);
+			return -PL_ENOMEM;
+		}
+		/* the delivery line is the corrected document's last line */
+		shipping = in->shipping_line && in->nqty && in->qty[in->nqty - 1] > 0;
+		cJSON_AddBoolToObject(root, "cumulative", in->cumulative);
+		cJSON_AddBoolToObject(root, "shipping", shipping);
+	}
 	job->request = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return job->request ? 0 : -PL_ENOMEM;
 }
 
-/* A full correction ("do zera") takes back every line of the corrected
- * document as it was issued - not as the order reads now, since the order
- * may have changed since - with negative quantities. */
-static int correct_to_zero(struct store *st, struct document *d, int64_t corrected_id)
+void docfx_correction_resource(int64_t corrected_id, char *out, size_t cap)
 {
+	snprintf(out, cap, "doc:%lld", (long long)corrected_id);
+}
+
+/* The live documents correcting `orig`, each with its own lines. */
+struct priors {
+	struct document *v;
+	size_t n;
+	int64_t orig;
+	int rc;
+};
+
+static int collect_prior(const struct document *d, void *arg)
+{
+	struct priors *p = arg;
+	struct document *v;
+
+	if (d->corrects_id != p->orig || (d->state != DOC_PENDING && d->state != DOC_ISSUED))
+		return 0;
+	v = realloc(p->v, (p->n + 1) * sizeof(*v));
+	if (!v) {
+		p->rc = -PL_ENOMEM;
+		return 1;
+	}
+	p->v = v;
+	v[p->n] = *d;
+	v[p->n].lines = NULL;
+	if (d->nlines) {
+		v[p->n].lines = malloc(d->nlines * sizeof(*d->lines));
+		if (!v[p->n].lines) {
+			p->rc = -PL_ENOMEM;
+			return 1;
+		}
+		memcpy(v[p->n].lines, d->lines, d->nlines * sizeof(*d->lines));
+	}
+	p->n++;
+	return 0;
+}
+
+/* Build the correction the request asks for into *d, from the corrected
+ * document as issued and the corrections issued by now. Runs under the
+ * job's claim, and no other job of resource "doc:<corrected id>" runs
+ * meanwhile, so what is left cannot change until this one is stored. */
+static int build_correction(struct journal_job *jj, struct store *st, const cJSON *req,
+			    int64_t corrected_id, enum doc_kind kind, struct document *d)
+{
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(req, "qty");
+	bool cumulative = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "cumulative"));
+	struct store_doc_filter f = {0};
+	struct priors pr = {.orig = corrected_id};
 	struct document orig;
-	struct doc_line *lines;
+	struct correction c;
+	int64_t *take = NULL, *left = NULL;
+	char err[CORRECTION_ERR_MAX] = "";
+	size_t n;
 	int rc;
 
 	doc_init(&orig);
+	correction_init(&c);
 	rc = store_doc_get(st, corrected_id, &orig);
+	if (rc) {
+		journal_msg(jj, "the corrected document (id %lld) cannot be read: %s",
+			    (long long)corrected_id, pl_strerror(rc));
+		rc = rc == -PL_ENOTFOUND ? -PL_EINVAL : rc;
+		goto out;
+	}
+	n = orig.nlines;
+	if (!cJSON_IsArray(q) || (size_t)cJSON_GetArraySize(q) != n) {
+		journal_msg(jj,
+			    "the request does not say what to take back of each of the %zu "
+			    "line(s) of %s",
+			    n, orig.number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	f.order_id = orig.order_id;
+	rc = store_doc_list(st, &f, collect_prior, &pr);
+	if (!rc)
+		rc = pr.rc;
 	if (rc)
 		goto out;
-	lines = calloc(orig.nlines ? orig.nlines : 1, sizeof(*lines));
-	if (!lines) {
+	take = calloc(n ? n : 1, sizeof(*take));
+	left = calloc(n ? n : 1, sizeof(*left));
+	if (!take || !left) {
 		rc = -PL_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < orig.nlines; i++) {
-		lines[i] = orig.lines[i];
-		lines[i].qty = -orig.lines[i].qty;
+	rc = correction_left(&orig, pr.v, pr.n, left, err, sizeof(err));
+	if (rc) {
+		journal_msg(jj, "cannot correct %s: %s", orig.number, err);
+		goto out;
 	}
-	free(d->lines);
-	d->lines = lines;
-	d->nlines = orig.nlines;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *it = cJSON_GetArrayItem(q, (int)i);
+		int64_t want = cJSON_IsNumber(it) ? (int64_t)it->valuedouble : -1;
+		int64_t taken = orig.lines[i].qty - left[i];
+
+		if (want < 0) {
+			journal_msg(jj, "bad quantity for line %zu in the request", i + 1);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+		/* cumulative: what is still to go back now that the others are in */
+		take[i] = !cumulative ? want : want > taken ? want - taken : 0;
+	}
+	rc = correction_build(&orig, pr.v, pr.n, take, n, pl_now(), &c, err, sizeof(err));
+	if (rc == -PL_ENOTFOUND) {
+		journal_msg(jj, "already corrected (%s: nothing more to take back)", orig.number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
+	if (rc) {
+		if (rc == -PL_EINVAL)
+			journal_msg(jj, "cannot correct %s: %s", orig.number, err);
+		goto out;
+	}
+	doc_release(d);
+	*d = c.doc;
+	doc_init(&c.doc);
+	d->kind = kind;
 	d->corrects_id = corrected_id;
-	doc_compute_totals(d);
 out:
+	free(take);
+	free(left);
+	for (size_t i = 0; i < pr.n; i++)
+		doc_release(&pr.v[i]);
+	free(pr.v);
+	correction_release(&c);
 	doc_release(&orig);
 	return rc;
 }
@@ -104,16 +221,21 @@ int docfx_build(struct journal_job *jj, const struct docfx_env *env, struct orde
 		journal_msg(jj, "unknown document kind '%s' in the journal", kind_s);
 		return -PL_EINVAL;
 	}
-	rc = doc_from_order(d, o, kind, pl_now());
+	if (corrects > 0) {
+		if (kind != DOC_CORRECTION && kind != DOC_REFUND) {
+			journal_msg(jj, "a %s does not correct a document", kind_s);
+			return -PL_EINVAL;
+		}
+		rc = build_correction(jj, st, req, corrects, kind, d);
+		if (rc)
+			return rc;
+	} else {
+		rc = doc_from_order(d, o, kind, pl_now());
+	}
 	if (rc) {
 		journal_msg(jj, "cannot build the %s of order '%s': %s", kind_s, o->number,
 			    pl_strerror(rc));
 		return rc;
-	}
-	if (corrects > 0) {
-		rc = correct_to_zero(st, d, corrects);
-		if (rc)
-			return rc;
 	}
 	d->advance_id = journal_json_int(req, "advance_id", 0);
 	snprintf(d->backend, sizeof(d->backend), "%s", backend[0] ? backend : "local");
@@ -124,7 +246,11 @@ int docfx_build(struct journal_job *jj, const struct docfx_env *env, struct orde
 
 int docfx_create(struct journal_job *jj, const struct docfx_env *env, struct document *d)
 {
-	return journal_doc_create(jj, d, env && env->numbering ? &env->numbering[d->kind] : NULL);
+	/* the printer numbers its own goods return */
+	bool printer_return = d->kind == DOC_REFUND && strcmp(d->backend, "posnet") == 0;
+
+	return journal_doc_create(
+	    jj, d, env && env->numbering && !printer_return ? &env->numbering[d->kind] : NULL);
 }
 
 /* --- the "document" effect: backend local -------------------------------- */
@@ -157,6 +283,13 @@ static int docfx_perform(struct journal_job *jj)
 	struct docfx_state *s = journal_state(jj);
 	cJSON *ev = journal_ev(jj);
 
+	if (s->d.kind == DOC_REFUND && strcmp(s->d.backend, "posnet") == 0) {
+		/* a goods return on the fiscal printer: the request stays pending
+		 * for the printer's return effect, never issued here */
+		cJSON_Delete(ev);
+		journal_msg(jj, "fiscal return pending on printer");
+		return journal_defer(jj, JOB_HELD);
+	}
 	if (ev) {
 		cJSON_AddStringToObject(ev, "number", s->d.number);
 		cJSON_AddNumberToObject(ev, "doc_id", (double)s->d.id);

@@ -134,12 +134,32 @@ struct job_attempt {
 };
 typedef int store_attempt_fn(const struct job_attempt *a, void *arg); /* non-zero stops */
 
+/* An order held because it changed after its document was issued
+ * (docs/store.md, "Held orders"). order_upsert opens the hold; a person
+ * releases it (accept or correct), which is kept with who, when and why. */
+struct store_hold {
+	int64_t id;
+	int64_t order_id;
+	char order_number[64];
+	int64_t doc_id; /* the live document issued before the change */
+	char doc_number[64];
+	char reason[512];      /* what changed: "line 2 qty 1->3; total ..." */
+	char old_content[512]; /* the content the document was issued for */
+	char new_content[512]; /* the content now stored */
+	int64_t created;       /* unix seconds */
+	int64_t released;      /* unix seconds; 0 while held */
+	char released_by[64];
+	char action[16]; /* "accept", "correct"; "" while held */
+	char release_reason[256];
+};
+
 /* Listing callbacks run with no statement open: they may call the store,
  * writes included (the start-up sweep updates jobs from job_list). */
 typedef int store_order_fn(const struct order *o, void *arg);  /* non-zero stops */
 typedef int store_doc_fn(const struct document *d, void *arg); /* non-zero stops */
 typedef int store_event_fn(const struct store_status_event *e, void *arg);
 typedef int store_job_fn(const struct job *j, void *arg);
+typedef int store_hold_fn(const struct store_hold *h, void *arg);
 
 /* Backend contract. All slots are mandatory. Each returns 0 or -PL_E*. */
 struct store_ops {
@@ -154,7 +174,12 @@ struct store_ops {
 	/* Insert or update an order by (source, ext_id); records a status event
 	 * when the status changed. Fills o->id. One transaction. STORE_UNCHANGED
 	 * when every field, tag and line equals the stored copy (nothing is
-	 * written). `out` may be NULL. */
+	 * written). `out` may be NULL. When the saleable content changed
+	 * (core/order_diff.h) and the order has a live document other than a
+	 * proforma, correction or refund, the new copy is stored and the order
+	 * is HELD in the same transaction: a hold row (reason, old and new
+	 * content) and an audit row "order.held" by actor "import". A held
+	 * order changed again keeps its first old content. */
 	int (*order_upsert)(struct store *s, struct order *o, int64_t now, enum store_upsert *out);
 	/* Several orders in ONE transaction: all stored, or none. The ids and
 	 * `outs` (may be NULL) are filled only after the commit. */
@@ -236,6 +261,16 @@ struct store_ops {
 	/* Start-up repair: documents still pending whose job is done become
 	 * issued (remote_id from the job's evidence "key"). *fixed = count. */
 	int (*job_repair)(struct store *s, size_t *fixed);
+	/* Held orders. hold_get: the open hold of an order, -PL_ENOTFOUND if it
+	 * is not held. hold_list: open holds only (`open_only`) or all, oldest
+	 * first. hold_release: close the open hold with `action` ("accept" or
+	 * "correct"), and add the audit row (actor, "order.<action>", the order
+	 * number, the reason) in the same transaction; -PL_ENOTFOUND if the
+	 * order is not held. */
+	int (*hold_get)(struct store *s, int64_t order_id, struct store_hold *out);
+	int (*hold_list)(struct store *s, bool open_only, store_hold_fn *fn, void *arg);
+	int (*hold_release)(struct store *s, int64_t order_id, const char *actor,
+			    const char *action, const char *reason, int64_t now);
 
 	/* Audit log of manual actions. */
 	int (*audit_add)(struct store *s, const char *actor, const char *action, const char *object,
@@ -355,6 +390,19 @@ static inline int store_audit_add(struct store *s, const char *actor, const char
 				  const char *object, const char *detail, int64_t now)
 {
 	return s->ops->audit_add(s, actor, action, object, detail, now);
+}
+static inline int store_hold_get(struct store *s, int64_t order_id, struct store_hold *out)
+{
+	return s->ops->hold_get(s, order_id, out);
+}
+static inline int store_hold_list(struct store *s, bool open_only, store_hold_fn *fn, void *arg)
+{
+	return s->ops->hold_list(s, open_only, fn, arg);
+}
+static inline int store_hold_release(struct store *s, int64_t order_id, const char *actor,
+				     const char *action, const char *reason, int64_t now)
+{
+	return s->ops->hold_release(s, order_id, actor, action, reason, now);
 }
 static inline int store_schema_version(struct store *s, int *out)
 {

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "core/order_diff.h"
 
 #include <sqlite3.h>
 
@@ -187,6 +188,23 @@ static const char *const migrations[] = {
     "  evidence TEXT\n"
     ");\n"
     "CREATE INDEX job_attempts_job ON job_attempts(job_id, id);\n",
+    /* 2 -> 3: returns by line (docs/orders.md) and held orders (docs/store.md) */
+    "ALTER TABLE order_lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0; -- thousandths\n"
+    "ALTER TABLE orders ADD COLUMN delivery_refunded INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE TABLE order_holds (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id),\n"
+    "  document_id INTEGER REFERENCES documents(id),\n"
+    "  document_number TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  old_content TEXT NOT NULL, new_content TEXT NOT NULL,\n"
+    "  created INTEGER NOT NULL, -- unix seconds\n"
+    "  released INTEGER NOT NULL DEFAULT 0, -- unix seconds; 0 while held\n"
+    "  released_by TEXT NOT NULL DEFAULT '',\n"
+    "  action TEXT NOT NULL DEFAULT '' CHECK (action IN ('', 'accept', 'correct')),\n"
+    "  release_reason TEXT NOT NULL DEFAULT ''\n"
+    ");\n"
+    "CREATE UNIQUE INDEX order_holds_open ON order_holds(order_id) WHERE released = 0;\n",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -226,7 +244,8 @@ static const char *const migrations[] = {
 	X(payment_status, STR, payment.status)                                                     \
 	X(payment_paid, INT, payment.paid)                                                         \
 	X(notes, STR, notes)                                                                       \
-	X(allegro_checkout_id, STR, allegro_checkout_id)
+	X(allegro_checkout_id, STR, allegro_checkout_id)                                           \
+	X(delivery_refunded, BOOL, delivery.refunded)
 
 #define ORDER_LINE_COLUMNS(X)                                                                      \
 	X(sku, STR, sku)                                                                           \
@@ -235,7 +254,8 @@ static const char *const migrations[] = {
 	X(qty, INT, qty)                                                                           \
 	X(unit, STR, unit)                                                                         \
 	X(unit_price, INT, unit_price)                                                             \
-	X(vat, VAT, vat)
+	X(vat, VAT, vat)                                                                           \
+	X(returned, INT, returned)
 
 #define DOC_COLUMNS(X)                                                                             \
 	X(kind, KIND, kind)                                                                        \
@@ -329,6 +349,13 @@ enum st_id {
 	ST_JOB_ATTEMPTS_SELECT,
 	ST_JOB_REPAIR,
 	ST_AUDIT_INSERT,
+	ST_HOLD_DOC,
+	ST_HOLD_INSERT,
+	ST_HOLD_UPDATE,
+	ST_HOLD_OPEN,
+	ST_HOLD_LIST,
+	ST_HOLD_SELECT,
+	ST_HOLD_RELEASE,
 	ST_COUNT
 };
 
@@ -422,6 +449,22 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_JOB_LIST] = JOB_SELECT "WHERE state = ?1 ORDER BY created, id",
     [ST_AUDIT_INSERT] = "INSERT INTO audit_log(at, actor, action, object, detail) "
 			"VALUES(?1, ?2, ?3, ?4, ?5)",
+    /* the document a change of content would contradict: the first live one
+     * that sold the goods (a proforma sells nothing, corrections follow) */
+    [ST_HOLD_DOC] = "SELECT id, number FROM documents WHERE order_id = ?1 "
+		    "AND state IN ('pending','issued') "
+		    "AND kind NOT IN ('proforma','correction','refund') ORDER BY id LIMIT 1",
+    [ST_HOLD_INSERT] = "INSERT INTO order_holds(order_id, document_id, document_number, reason, "
+		       "old_content, new_content, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_HOLD_UPDATE] = "UPDATE order_holds SET reason = ?2, new_content = ?3 WHERE id = ?1",
+    [ST_HOLD_OPEN] = "SELECT id FROM order_holds WHERE order_id = ?1 AND released = 0",
+    [ST_HOLD_LIST] = "SELECT id FROM order_holds WHERE (?1 = 0 OR released = 0) ORDER BY id",
+    [ST_HOLD_SELECT] = "SELECT h.id, h.order_id, o.number, coalesce(h.document_id, 0), "
+		       "h.document_number, h.reason, h.old_content, h.new_content, h.created, "
+		       "h.released, h.released_by, h.action, h.release_reason "
+		       "FROM order_holds h JOIN orders o ON o.id = h.order_id WHERE h.id = ?1",
+    [ST_HOLD_RELEASE] = "UPDATE order_holds SET released = ?2, released_by = ?3, action = ?4, "
+			"release_reason = ?5 WHERE id = ?1",
 };
 
 struct sqlite_store {
@@ -581,6 +624,7 @@ static const char *dstate_name(enum doc_state st)
 #define BIND_INT(b, v)    bd_int(b, v)
 #define BIND_REF(b, v)    bd_ref(b, v)
 #define BIND_VAT(b, v)    bd_str(b, vat_name(v), 8)
+#define BIND_BOOL(b, v)   bd_int(b, (v) ? 1 : 0)
 #define BIND_KIND(b, v)   bd_str(b, kind_name(v), 32)
 #define BIND_DSTATE(b, v) bd_str(b, dstate_name(v), 32)
 #define BIND_COL(c, t, f) BIND_##t(&b, p->f);
@@ -667,6 +711,7 @@ static void rd_dstate(struct rd *r, enum doc_state *v)
 #define READ_INT(r, v)    (v) = rd_int(r)
 #define READ_REF(r, v)    (v) = rd_int(r)
 #define READ_VAT(r, v)    rd_vat(r, &(v))
+#define READ_BOOL(r, v)   (v) = rd_int(r) != 0
 #define READ_KIND(r, v)   rd_kind(r, &(v))
 #define READ_DSTATE(r, v) rd_dstate(r, &(v))
 #define READ_COL(c, t, f) READ_##t(&r, p->f);
@@ -676,6 +721,7 @@ static void rd_dstate(struct rd *r, enum doc_state *v)
 #define SAME_STR(x, y)    (strncmp((x), (y), sizeof(x)) == 0)
 #define SAME_INT(x, y)    ((x) == (y))
 #define SAME_VAT(x, y)    ((x) == (y))
+#define SAME_BOOL(x, y)   ((x) == (y))
 #define SAME_COL(c, t, f) &&SAME_##t(a->f, b->f)
 
 /* ---- transactions ------------------------------------------------------ */
@@ -1153,6 +1199,92 @@ static int event_insert(struct sqlite_store *s, int64_t order_id, const char *fr
 	return st_run(s, st, "store status event");
 }
 
+static int audit_insert(struct sqlite_store *s, const char *actor, const char *action,
+			const char *object, const char *detail, int64_t now);
+
+/* Id of the open hold of an order in *hold_id (0 if none). */
+static int hold_open_id(struct sqlite_store *s, int64_t order_id, int64_t *hold_id)
+{
+	sqlite3_stmt *st;
+	int rc, ret = st_get(s, ST_HOLD_OPEN, &st);
+
+	*hold_id = 0;
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, order_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*hold_id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "look up order hold");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* The content of an order with a live document changed: hold it, inside the
+ * upsert's transaction, so the change and the hold commit together. */
+static int hold_if_issued(struct sqlite_store *s, int64_t id, const struct order *old,
+			  const struct order *o, int64_t now)
+{
+	char docnum[64] = "", reason[ORDER_DIFF_MAX], oldc[ORDER_DIFF_MAX], newc[ORDER_DIFF_MAX];
+	char detail[ORDER_DIFF_MAX + 96];
+	int64_t doc_id = 0, hold_id = 0;
+	sqlite3_stmt *st;
+	struct bd b;
+	int rc, ret = st_get(s, ST_HOLD_DOC, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		doc_id = rd_int(&r);
+		READ_STR(&r, docnum);
+		if (r.bad)
+			ret = sq_bad_row(s, "document of order", id);
+	} else if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "look up the order's documents");
+	}
+	sqlite3_reset(st);
+	if (ret || doc_id == 0)
+		return ret; /* nothing issued yet: a change before issue is normal */
+	order_content_diff(old, o, reason, sizeof(reason));
+	order_content_summary(o, newc, sizeof(newc));
+	ret = hold_open_id(s, id, &hold_id);
+	if (ret)
+		return ret;
+	if (hold_id) {
+		/* changed again while held: the old content stays the issued one */
+		ret = st_get(s, ST_HOLD_UPDATE, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		bd_int(&b, hold_id);
+		bd_text(&b, reason);
+		bd_text(&b, newc);
+	} else {
+		order_content_summary(old, oldc, sizeof(oldc));
+		ret = st_get(s, ST_HOLD_INSERT, &st);
+		if (ret)
+			return ret;
+		b = (struct bd){.st = st};
+		bd_int(&b, id);
+		bd_ref(&b, doc_id);
+		bd_text(&b, docnum);
+		bd_text(&b, reason);
+		bd_text(&b, oldc);
+		bd_text(&b, newc);
+		bd_int(&b, now);
+	}
+	ret = b.rc ? sq_fail(s, b.rc, "bind order hold") : st_run(s, st, "store order hold");
+	if (ret)
+		return ret;
+	pl_warn("order '%s' changed after %s was issued: %s; held", o->number, docnum, reason);
+	snprintf(detail, sizeof(detail), "changed after %s was issued: %s", docnum, reason);
+	return audit_insert(s, "import", "order.held", o->number, detail, now);
+}
+
 /* Upsert one order inside the caller's transaction. On success *id_out is
  * the row id; `o` itself is not modified (the caller commits first). */
 static int order_upsert_one(struct sqlite_store *s, const struct order *o, int64_t now,
@@ -1241,6 +1373,8 @@ static int order_upsert_one(struct sqlite_store *s, const struct order *o, int64
 		ret = order_write_children(s, o, id);
 	if (!ret && !SAME_STR(old.status, o->status))
 		ret = event_insert(s, id, old.status, o->status, now);
+	if (!ret && order_content_changed(&old, o))
+		ret = hold_if_issued(s, id, &old, o, now);
 	if (!ret) {
 		*id_out = id;
 		*res = STORE_UPDATED;
@@ -2483,19 +2617,13 @@ static int sq_job_repair(struct store *base, size_t *fixed)
 
 /* ---- audit ------------------------------------------------------------- */
 
-static int sq_audit_add(struct store *base, const char *actor, const char *action,
+/* One audit row inside the caller's transaction. */
+static int audit_insert(struct sqlite_store *s, const char *actor, const char *action,
 			const char *object, const char *detail, int64_t now)
 {
-	struct sqlite_store *s = to_sq(base);
 	sqlite3_stmt *st;
-	int ret;
+	int ret = st_get(s, ST_AUDIT_INSERT, &st);
 
-	if (!actor || !action || !object)
-		return -PL_EINVAL;
-	ret = tx_begin(s);
-	if (ret)
-		return ret;
-	ret = st_get(s, ST_AUDIT_INSERT, &st);
 	if (!ret) {
 		struct bd b = {.st = st};
 		bd_int(&b, now);
@@ -2504,6 +2632,141 @@ static int sq_audit_add(struct store *base, const char *actor, const char *actio
 		bd_text(&b, object);
 		bd_text(&b, detail ? detail : "");
 		ret = b.rc ? sq_fail(s, b.rc, "bind audit entry") : st_run(s, st, "audit");
+	}
+	return ret;
+}
+
+static int sq_audit_add(struct store *base, const char *actor, const char *action,
+			const char *object, const char *detail, int64_t now)
+{
+	struct sqlite_store *s = to_sq(base);
+	int ret;
+
+	if (!actor || !action || !object)
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = audit_insert(s, actor, action, object, detail, now);
+	return tx_end(s, ret);
+}
+
+/* ---- held orders ------------------------------------------------------- */
+
+static int hold_load(struct sqlite_store *s, int64_t hold_id, struct store_hold *h)
+{
+	sqlite3_stmt *st;
+	int rc, ret = st_get(s, ST_HOLD_SELECT, &st);
+
+	if (ret)
+		return ret;
+	memset(h, 0, sizeof(*h));
+	sqlite3_bind_int64(st, 1, hold_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		h->id = rd_int(&r);
+		h->order_id = rd_int(&r);
+		READ_STR(&r, h->order_number);
+		h->doc_id = rd_int(&r);
+		READ_STR(&r, h->doc_number);
+		READ_STR(&r, h->reason);
+		READ_STR(&r, h->old_content);
+		READ_STR(&r, h->new_content);
+		h->created = rd_int(&r);
+		h->released = rd_int(&r);
+		READ_STR(&r, h->released_by);
+		READ_STR(&r, h->action);
+		READ_STR(&r, h->release_reason);
+		if (r.bad)
+			ret = sq_bad_row(s, "order hold", hold_id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read order hold");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sq_hold_get(struct store *base, int64_t order_id, struct store_hold *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	int64_t hold_id = 0;
+	int ret = tx_begin_read(s);
+
+	if (ret)
+		return ret;
+	ret = hold_open_id(s, order_id, &hold_id);
+	if (!ret)
+		ret = hold_id ? hold_load(s, hold_id, out) : -PL_ENOTFOUND;
+	tx_rollback(s);
+	return ret;
+}
+
+static int sq_hold_list(struct store *base, bool open_only, store_hold_fn *fn, void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct idvec iv = {0};
+	struct store_hold h;
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_HOLD_LIST, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int(st, 1, open_only ? 1 : 0);
+	ret = collect_ids(s, st, &iv, "list order holds");
+	for (size_t i = 0; !ret && i < iv.n; i++) {
+		ret = tx_begin_read(s);
+		if (ret)
+			break;
+		ret = hold_load(s, iv.v[i], &h);
+		tx_rollback(s);
+		if (!ret && fn(&h, arg))
+			break;
+	}
+	free(iv.v);
+	return ret;
+}
+
+static int sq_hold_release(struct store *base, int64_t order_id, const char *actor,
+			   const char *action, const char *reason, int64_t now)
+{
+	struct sqlite_store *s = to_sq(base);
+	char verb[32], detail[600];
+	struct store_hold h;
+	int64_t hold_id = 0;
+	sqlite3_stmt *st;
+	int ret;
+
+	/* the caps of struct store_hold: what is stored must read back */
+	if (!actor || !*actor || strlen(actor) >= sizeof(h.released_by) || !action || !reason ||
+	    !*reason || strlen(reason) >= sizeof(h.release_reason) ||
+	    (strcmp(action, "accept") != 0 && strcmp(action, "correct") != 0))
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = hold_open_id(s, order_id, &hold_id);
+	if (!ret && !hold_id)
+		ret = -PL_ENOTFOUND;
+	if (!ret)
+		ret = hold_load(s, hold_id, &h);
+	if (!ret)
+		ret = st_get(s, ST_HOLD_RELEASE, &st);
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_int(&b, hold_id);
+		bd_int(&b, now);
+		bd_text(&b, actor);
+		bd_text(&b, action);
+		bd_text(&b, reason);
+		ret = b.rc ? sq_fail(s, b.rc, "bind hold release") : st_run(s, st, "release hold");
+	}
+	if (!ret) {
+		snprintf(verb, sizeof(verb), "order.%s", action);
+		snprintf(detail, sizeof(detail),
+			 "%.255s (held: changed after %.63s was issued: %.255s)", reason,
+			 h.doc_number, h.reason);
+		ret = audit_insert(s, actor, verb, h.order_number, detail, now);
 	}
 	return tx_end(s, ret);
 }
@@ -2534,5 +2797,8 @@ const struct store_ops store_sqlite_ops = {
     .job_doc_insert = sq_job_doc_insert,
     .job_attempts = sq_job_attempts,
     .job_repair = sq_job_repair,
+    .hold_get = sq_hold_get,
+    .hold_list = sq_hold_list,
+    .hold_release = sq_hold_release,
     .audit_add = sq_audit_add,
 };

@@ -198,9 +198,9 @@ static void test_dates(void)
 
 static void test_names(void)
 {
-	static const char *const kinds[] = {"none",    "receipt",    "receipt_nip",
-					    "invoice", "proforma",   "advance",
-					    "final",   "correction", "wz"};
+	static const char *const kinds[] = {"none",     "receipt", "receipt_nip", "invoice",
+					    "proforma", "advance", "final",       "correction",
+					    "wz",       "refund"};
 	static const char *const states[] = {"pending", "issued", "cancelled", "failed"};
 	enum doc_kind k;
 	enum doc_state s;
