@@ -152,13 +152,11 @@ static const char *job_kind_for(const char *backend)
 	return backend;
 }
 
-/* Record the intent; a key whose job is done but whose document was
- * cancelled since gets a re-issue suffix (":2", ...). */
-static int record_intent(const struct process_env *env, struct docfx_intent *in,
-			 struct process_row *row)
+int process_record_intent(const struct process_env *env, struct docfx_intent *in, int64_t *job_id,
+			  bool *was_done, char *job_kind, size_t kind_cap)
 {
 	const char *base = in->suffix;
-	char suffix[48];
+	char suffix[64];
 	int rc = 0;
 
 	for (int n = 1; n < 10; n++) {
@@ -189,9 +187,10 @@ static int record_intent(const struct process_env *env, struct docfx_intent *in,
 			job_release(&job);
 			continue;
 		}
-		row->job_id = job.id;
-		snprintf(row->job_kind, sizeof(row->job_kind), "%s", job.kind);
-		row->was_done = rc == 1 && job.state == JOB_DONE;
+		*job_id = job.id;
+		if (job_kind)
+			snprintf(job_kind, kind_cap, "%s", job.kind);
+		*was_done = rc == 1 && job.state == JOB_DONE;
 		if (rc == 1 && job.state == JOB_FAILED) {
 			/* definitely not done before: a new attempt of the same intent */
 			int urc = store_job_update(env->st, job.id, JOB_PENDING, true, NULL);
@@ -300,7 +299,8 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	in.job_kind = job_kind_for(backend);
 	in.resource = resource;
 	in.printer = printer;
-	rc = record_intent(env, &in, row);
+	rc = process_record_intent(env, &in, &row->job_id, &row->was_done, row->job_kind,
+				   sizeof(row->job_kind));
 	if (rc == -PL_EEXIST) {
 		outcome(row, "too many re-issues of this document: see `packline jobs`");
 		row->failed = 1;

@@ -91,6 +91,15 @@ int process_order(const struct process_env *env, const struct order *o, struct p
  * -PL_EBUSY when *env->stop ended it early (the rest stay recorded), or
  * -PL_ESTORE. */
 int process_finish(const struct process_env *env, struct process_report *rep);
+struct docfx_intent;
+/* Record a document intent (effects/docfx.h) in the journal: a key whose job
+ * is done but whose document was cancelled since gets a re-issue suffix
+ * ("-r2", ...); a failed job is armed again as a new attempt. Fills *job_id,
+ * *was_done (the key had a done job already) and, when job_kind is not NULL,
+ * the job's kind. 0, -PL_EEXIST (too many re-issues), -PL_ESTORE or -PL_E*.
+ * Used by process_order and the returns (agent/returns.c). */
+int process_record_intent(const struct process_env *env, struct docfx_intent *in, int64_t *job_id,
+			  bool *was_done, char *job_kind, size_t kind_cap);
 /* Every stored order, oldest first, then process_finish(). */
 int process_all(const struct process_env *env, struct process_report *rep);
 

@@ -220,59 +220,6 @@ static uint64_t qty_hash(const int64_t *q, size_t n)
 	return h;
 }
 
-/* Record the correction's intent (docfx.h); a key whose job is done but
- * whose document was cancelled since gets a re-issue suffix. *job_id, and
- * *was_done when the key had a done job already. */
-static int record(const struct process_env *env, struct docfx_intent *in, int64_t *job_id,
-		  bool *was_done)
-{
-	const char *base = in->suffix;
-	char suffix[64];
-
-	for (int n = 1; n < 10; n++) {
-		struct job job;
-		bool dead = false;
-		int rc;
-
-		if (n > 1) {
-			snprintf(suffix, sizeof(suffix), "%s-r%d", base, n);
-			in->suffix = suffix;
-		}
-		rc = docfx_job(in, &job);
-		if (rc)
-			return rc;
-		rc = journal_intent(env->journal, &job);
-		if (rc < 0) {
-			job_release(&job);
-			return rc;
-		}
-		if (rc == 1 && job.state == JOB_DONE && job.doc_id > 0) {
-			struct document d;
-			doc_init(&d);
-			if (store_doc_get(env->st, job.doc_id, &d) == 0)
-				dead = !live(&d);
-			doc_release(&d);
-		}
-		if (dead) {
-			job_release(&job);
-			continue;
-		}
-		*job_id = job.id;
-		*was_done = rc == 1 && job.state == JOB_DONE;
-		if (rc == 1 && job.state == JOB_FAILED) {
-			/* definitely not done before: a new attempt, decided again */
-			int urc = store_job_update(env->st, job.id, JOB_PENDING, true, NULL);
-			if (urc && urc != -PL_ELOST && urc != -PL_ESTATE) {
-				job_release(&job);
-				return -PL_ESTORE;
-			}
-		}
-		job_release(&job);
-		return 0;
-	}
-	return -PL_EEXIST;
-}
-
 /* Is nothing of `orig` left once its live corrections are counted? */
 static int nothing_left(const struct process_env *env, const struct document *orig, bool *zero)
 {
@@ -404,7 +351,7 @@ static int issue(const struct process_env *env, const struct order *o, const str
 	in.shipping_line = orig->nlines > 0 &&
 			   strcmp(orig->lines[orig->nlines - 1].name, "Dostawa") == 0 &&
 			   orig->lines[orig->nlines - 1].sku[0] == '\0';
-	rc = record(env, &in, &job_id, &was_done);
+	rc = process_record_intent(env, &in, &job_id, &was_done, NULL, 0);
 	if (rc == -PL_EEXIST) {
 		outcome(row, "too many re-issues of this correction: see `packline jobs`");
 		goto fail_row;
