@@ -225,31 +225,43 @@ static int open_label(struct cli *cli, bool required)
 	return 0;
 }
 
-/* Strict number parsing for ids and limits: digits only, whole string, in
- * range; "#12abc", "-1", "" and "1e3" are refused rather than read as 12, a
- * huge size_t or 0. */
-static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+/* Strict number parsing for every id, limit and numeric setting the CLI
+ * takes: digits only, whole string, in range; "#12abc", "-1", "" and "1e3"
+ * are refused rather than read as 12, a huge size_t or 0. Returns NULL on
+ * success, else the reason (a static string) for the caller's message. */
+static const char *parse_count(const char *s, long long lo, long long hi, long long *out)
 {
 	char *end;
 	long long v;
 
-	if (!s || !isdigit((unsigned char)s[0]))
-		return false;
+	if (!s || !s[0])
+		return "it is empty";
+	if (s[0] == '-')
+		return "it is negative";
+	if (!isdigit((unsigned char)s[0]))
+		return "it does not start with a digit";
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return false;
+	if (*end)
+		return "it has characters after the number";
+	if (errno == ERANGE || v > hi)
+		return "it is too large";
+	if (v < lo)
+		return "it is too small";
 	*out = v;
-	return true;
+	return NULL;
 }
 
 static int parse_limit(const char *s, size_t *out)
 {
 	long long v;
 
-	if (!parse_count(s, 1, 1000000, &v)) {
-		fprintf(stderr, "packline: --limit takes a number from 1 to 1000000, not '%s'\n",
-			s);
+	const char *why = parse_count(s, 1, 1000000, &v);
+
+	if (why) {
+		fprintf(stderr,
+			"packline: --limit takes a number from 1 to 1000000, not '%s' (%s)\n", s,
+			why);
 		return CLI_EUSAGE;
 	}
 	*out = (size_t)v;
@@ -264,8 +276,9 @@ static int resolve_order(struct cli *cli, const char *ref, struct order *o)
 
 	if (ref[0] == '#') {
 		long long id;
-		if (!parse_count(ref + 1, 1, INT64_MAX, &id)) {
-			fprintf(stderr, "packline: '%s' is not an order id (#N)\n", ref);
+		const char *why = parse_count(ref + 1, 1, INT64_MAX, &id);
+		if (why) {
+			fprintf(stderr, "packline: '%s' is not an order id (#N): %s\n", ref, why);
 			return -PL_EINVAL;
 		}
 		return store_order_get(cli->store, id, o);
@@ -884,8 +897,10 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 		return exit_for(rc);
 	if (argv[1][0] == '#') {
 		long long id;
-		if (!parse_count(argv[1] + 1, 1, INT64_MAX, &id)) {
-			fprintf(stderr, "packline: '%s' is not a document id (#N)\n", argv[1]);
+		const char *why = parse_count(argv[1] + 1, 1, INT64_MAX, &id);
+		if (why) {
+			fprintf(stderr, "packline: '%s' is not a document id (#N): %s\n", argv[1],
+				why);
 			return CLI_EUSAGE;
 		}
 		fd.id = id;
@@ -970,8 +985,18 @@ static int open_env(struct cli *cli, struct process_env *env)
 		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
 		size_t fixed = 0;
 
-		if (lease)
-			jc.lease_ms = strtol(lease, NULL, 10);
+		if (lease) {
+			long long ms;
+			const char *why = parse_count(lease, 1, 86400000, &ms);
+			if (why) {
+				fprintf(stderr,
+					"packline: PL_JOURNAL_LEASE_MS takes milliseconds from 1 "
+					"to 86400000, not '%s' (%s)\n",
+					lease, why);
+				return -PL_ECONFIG;
+			}
+			jc.lease_ms = ms;
+		}
 		rc = journal_open(&cli->journal, cli->store, &jc);
 		if (rc) {
 			fprintf(stderr, "packline: cannot start the journal: %s\n",

@@ -172,6 +172,19 @@ has "$T/err" "--limit takes a number" "--limit -1 says why"
 expect_rc 2 "docs list --limit -1" pl docs list --limit -1
 expect_rc 2 "orders list --limit 1x" pl orders list --limit 1x
 expect_rc 0 "orders list --limit 2" pl orders list --limit 2
+# the reason is named: trailing characters, negative, overflow
+expect_rc 2 "orders list --limit -1 (reason)" pl orders list --limit -1
+has "$T/err" "(it is negative)" "--limit -1 says it is negative"
+expect_rc 2 "orders list --limit 1x" pl orders list --limit 1x
+has "$T/err" "characters after the number" "--limit 1x names the trailing characters"
+expect_rc 2 "orders list --limit 99999999999999999999" pl orders list --limit 99999999999999999999
+has "$T/err" "too large" "--limit overflow says too large"
+expect_rc 2 "docs show #99999999999999999999" pl docs show '#99999999999999999999'
+has "$T/err" "too large" "docs show overflow says too large"
+expect_rc 2 "docs show #12abc (reason)" pl docs show '#12abc'
+has "$T/err" "characters after the number" "docs show #12abc names the trailing characters"
+PL_JOURNAL_LEASE_MS=5s expect_rc 3 "process with PL_JOURNAL_LEASE_MS=5s" pl process
+has "$T/err" "PL_JOURNAL_LEASE_MS takes milliseconds" "a bad PL_JOURNAL_LEASE_MS is refused, not read as 5"
 expect_rc 2 "orders list --status bogus" pl orders list --status bogus
 has "$T/err" "accepted" "--status bogus lists the known values"
 expect_rc 0 "orders list --status accepted" pl orders list --status accepted
