@@ -80,9 +80,38 @@ static int lu_err(int e)
 		return -PL_ENOTFOUND;
 	case LIBUSB_ERROR_NO_MEM:
 		return -PL_ENOMEM;
+	case LIBUSB_ERROR_IO:
+		return -PL_EIO;
 	default:
 		return -PL_EDEVICE;
 	}
+}
+
+/* usblp may own the interface; take it for the job, give it back on release.
+ * Auto-detach is not supported everywhere (non-Linux, umockdev's emulated
+ * usbdevfs) and there a claim with it on fails with LIBUSB_ERROR_OTHER or
+ * NOT_SUPPORTED; so fall back to a plain claim, detaching by hand only when
+ * the kernel says a driver is bound. */
+static int lu_claim(libusb_device_handle *h, int iface)
+{
+	int r, active;
+
+	r = libusb_set_auto_detach_kernel_driver(h, 1);
+	if (r == LIBUSB_SUCCESS) {
+		r = libusb_claim_interface(h, iface);
+		if (r == LIBUSB_SUCCESS)
+			return r;
+		if (r != LIBUSB_ERROR_OTHER && r != LIBUSB_ERROR_NOT_SUPPORTED)
+			return r;
+		libusb_set_auto_detach_kernel_driver(h, 0);
+	}
+	active = libusb_kernel_driver_active(h, iface);
+	if (active == 1) {
+		r = libusb_detach_kernel_driver(h, iface);
+		if (r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_NOT_FOUND)
+			return r;
+	}
+	return libusb_claim_interface(h, iface);
 }
 
 static void lu_close(void *handle)
@@ -141,9 +170,13 @@ static int lu_open(void **handle, uint16_t vid, uint16_t pid, const char *devnod
 	}
 	if (r != LIBUSB_SUCCESS || !u->h) {
 		u->h = NULL;
-		print_msgf(msg, msg_len, "USB printer %04x:%04x not found (%s)", vid, pid,
-			   libusb_error_name(r));
-		rc = -PL_ENOTFOUND;
+		rc = r == LIBUSB_SUCCESS ? -PL_ENOTFOUND : lu_err(r);
+		if (rc == -PL_ENOTFOUND)
+			print_msgf(msg, msg_len, "USB printer %04x:%04x not found (%s)", vid, pid,
+				   libusb_error_name(r));
+		else
+			print_msgf(msg, msg_len, "USB printer %04x:%04x: cannot open: %s", vid, pid,
+				   libusb_error_name(r));
 		goto out_close;
 	}
 	r = libusb_get_device_descriptor(libusb_get_device(u->h), &dd);
@@ -166,9 +199,7 @@ static int lu_open(void **handle, uint16_t vid, uint16_t pid, const char *devnod
 		print_msgf(msg, msg_len, "USB device %04x:%04x has no printer interface", vid, pid);
 		goto out_close;
 	}
-	/* usblp may own the interface; take it for the job, give it back on release. */
-	libusb_set_auto_detach_kernel_driver(u->h, 1);
-	r = libusb_claim_interface(u->h, u->iface);
+	r = lu_claim(u->h, u->iface);
 	if (r != LIBUSB_SUCCESS) {
 		print_msgf(msg, msg_len, "USB printer %04x:%04x: cannot claim interface %d: %s",
 			   vid, pid, u->iface, libusb_error_name(r));
@@ -204,6 +235,9 @@ static int lu_bulk_out(void *handle, uint8_t ep_out, const uint8_t *data, size_t
 	r = libusb_bulk_transfer(u->h, ep_out, (unsigned char *)data, (int)len, &done,
 				 (unsigned)timeout_ms);
 	*sent = done > 0 ? (size_t)done : 0;
+	if (r != LIBUSB_SUCCESS)
+		pl_warn("libusb: bulk OUT to 0x%02x: %s after %d of %zu bytes", ep_out,
+			libusb_error_name(r), done, len);
 	if (r == LIBUSB_ERROR_PIPE) {
 		/* A stalled endpoint: clear the halt once; the caller retries the rest. */
 		libusb_clear_halt(u->h, ep_out);
@@ -274,7 +308,7 @@ static int usb_submit(struct printer *p, const void *data, size_t len, struct pr
 		done += sent;
 		if (rc == 0 && sent == 0)
 			rc = -PL_EDEVICE; /* no progress without an error: do not spin */
-		if (rc == -PL_EDEVICE && sent == 0 && ++stalls <= 1)
+		if ((rc == -PL_EDEVICE || rc == -PL_EIO) && sent == 0 && ++stalls <= 1)
 			continue; /* one retry after a stall cleared by the transport */
 		if (rc)
 			break;
@@ -284,6 +318,7 @@ static int usb_submit(struct printer *p, const void *data, size_t len, struct pr
 			   "USB printer %04x:%04x: %s after %zu of %zu bytes", cfg->usb_vid,
 			   cfg->usb_pid,
 			   rc == -PL_ETIMEDOUT ? "not taking data (paper out, head open?)"
+			   : rc == -PL_EIO     ? "transfer failed (I/O error)"
 					       : "transfer failed",
 			   done, len);
 	} else {

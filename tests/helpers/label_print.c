@@ -4,6 +4,7 @@
  * usage: label_print [--timeout MS] [--wait MS] cups SERVER QUEUE FILE
  *        label_print [--timeout MS] tcp HOST PORT FILE
  *        label_print file PATH FILE
+ *        label_print [--timeout MS] usb VID PID DEVNODE|- FILE   (VID, PID in hex; the real libusb path)
  * Prints one line "rc=NAME id=JOB state=STATE msg=TEXT here_libcups=yes|no" and exits 0 when
  * the job completed (here_libcups: whether this process mapped libcups - it must not, the
  * print sidecar does that),
@@ -68,7 +69,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: label_print [--timeout MS] [--wait MS] cups SERVER QUEUE FILE\n"
 			"       label_print [--timeout MS] tcp HOST PORT FILE\n"
-			"       label_print file PATH FILE\n");
+			"       label_print file PATH FILE\n"
+			"       label_print [--timeout MS] usb VID PID DEVNODE|- FILE\n");
 	return 2;
 }
 
@@ -103,6 +105,19 @@ int main(int argc, char **argv)
 		if (num(argv[i + 2], &cfg.tcp_port))
 			return usage();
 		file = argv[i + 3];
+	} else if (strcmp(argv[i], "usb") == 0 && argc - i == 5) {
+		char *end1, *end2;
+		unsigned long vid = strtoul(argv[i + 1], &end1, 16);
+		unsigned long pid = strtoul(argv[i + 2], &end2, 16);
+
+		if (*end1 || *end2 || vid > 0xffff || pid > 0xffff)
+			return usage();
+		cfg.type = PRINT_USB;
+		cfg.usb_vid = (uint16_t)vid;
+		cfg.usb_pid = (uint16_t)pid;
+		if (strcmp(argv[i + 3], "-") != 0)
+			snprintf(cfg.usb_device, sizeof(cfg.usb_device), "%s", argv[i + 3]);
+		file = argv[i + 4];
 	} else if (strcmp(argv[i], "file") == 0 && argc - i == 3) {
 		cfg.type = PRINT_FILE;
 		snprintf(cfg.file_path, sizeof(cfg.file_path), "%s", argv[i + 1]);
