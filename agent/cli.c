@@ -9,6 +9,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/import.h"
+#include "agent/jobs_cli.h"
 #include "agent/label_job.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
@@ -1237,6 +1238,45 @@ static int cmd_label_reprint(struct cli *cli, int argc, char **argv)
 	return cmd_label(cli, argc, argv, true);
 }
 
+/* ---- jobs and the audit log (agent/jobs_cli.c) ---------------------------- */
+
+static int cmd_jobs(struct cli *cli, int argc, char **argv,
+		    int (*fn)(const struct jobs_cli_ctx *, int, char **))
+{
+	struct jobs_cli_ctx cx = {.parse_count = parse_count};
+	int rc = open_store(cli);
+
+	if (rc)
+		return exit_for(rc);
+	cx.store = cli->store;
+	return fn(&cx, argc, argv);
+}
+
+static int cmd_jobs_list(struct cli *cli, int argc, char **argv)
+{
+	return cmd_jobs(cli, argc, argv, jobs_cli_list);
+}
+
+static int cmd_jobs_show(struct cli *cli, int argc, char **argv)
+{
+	return cmd_jobs(cli, argc, argv, jobs_cli_show);
+}
+
+static int cmd_jobs_resolve(struct cli *cli, int argc, char **argv)
+{
+	return cmd_jobs(cli, argc, argv, jobs_cli_resolve);
+}
+
+static int cmd_jobs_retry(struct cli *cli, int argc, char **argv)
+{
+	return cmd_jobs(cli, argc, argv, jobs_cli_retry);
+}
+
+static int cmd_audit(struct cli *cli, int argc, char **argv)
+{
+	return cmd_jobs(cli, argc, argv, jobs_cli_audit);
+}
+
 /* ---- config, version, help ----------------------------------------------- */
 
 static int cmd_config_check(struct cli *cli, int argc, char **argv)
@@ -1338,6 +1378,20 @@ static const struct cli_cmd commands[] = {
      "Print the order's shipping label ([label]); a second call prints nothing new."},
     {"label", "reprint", cmd_label_reprint, "label reprint ORDER",
      "Print the same label bytes again (never a new shipment); logged in the audit log."},
+    {"jobs", "list", cmd_jobs_list, "jobs list [--state S] [--kind K] [--order ORDER] [--limit N]",
+     "List the journal's jobs with state, hold, attempts, resource, owner/lease, age and\n"
+     "message; a job the agent cannot settle by itself is marked for you."},
+    {"jobs", "show", cmd_jobs_show, "jobs show ID",
+     "Show a job: request, evidence, document, why it is held, and every attempt."},
+    {"jobs", "resolve", cmd_jobs_resolve,
+     "jobs resolve ID --done|--failed --reason TEXT [--as NAME]",
+     "Settle an unknown, held or lapsed job after checking the device: --done issues its\n"
+     "document, --failed fails it. Never a live worker's job. Who, when and why are audited."},
+    {"jobs", "retry", cmd_jobs_retry, "jobs retry ID [--reason TEXT] [--as NAME]",
+     "Re-arm a failed (or held) job to pending; the next `run` or `process` performs it."},
+    {"audit", NULL, cmd_audit, "audit [--order ORDER] [--limit N]",
+     "The audit log, newest first: operator actions and every job attempt (default 50;\n"
+     "--limit 0 shows all)."},
     {"sim", NULL, cmd_sim, "sim posnet [--pty|--tcp PORT] [options]",
      "Serve the POSNET fiscal printer simulator on a pseudo-terminal or a TCP port\n"
      "(docs/posnet.md); `packline sim posnet --help` lists its options."},

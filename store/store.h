@@ -161,6 +161,34 @@ typedef int store_event_fn(const struct store_status_event *e, void *arg);
 typedef int store_job_fn(const struct job *j, void *arg);
 typedef int store_hold_fn(const struct store_hold *h, void *arg);
 
+/* An operator's settlement of a job the engine cannot settle by itself
+ * (`packline jobs resolve|retry`). */
+struct job_resolve {
+	int64_t id;
+	enum job_state from; /* the state the operator saw (CAS) */
+	/* JOB_DONE or JOB_FAILED (resolve) or JOB_PENDING (retry) */
+	enum job_state to;
+	const char *result; /* evidence JSON with the resolution; NULL keeps */
+	const char *actor;  /* who: required */
+	const char *reason; /* why, in the operator's words: required */
+	int64_t now;        /* unix seconds, for the audit row */
+};
+
+/* One line of `packline audit`: an operator action (audit_log) or one step
+ * of a job's history (job_attempts), newest first. */
+struct store_audit_entry {
+	int64_t at; /* unix ms */
+	char actor[80];
+	char action[48];
+	char object[96]; /* the order's number (or "job:ID"), or what was acted on */
+	char detail[600];
+};
+struct store_audit_filter {
+	const char *object; /* NULL: everything */
+	size_t limit;       /* 0 = no limit */
+};
+typedef int store_audit_fn(const struct store_audit_entry *e, void *arg); /* non-zero stops */
+
 /* Backend contract. All slots are mandatory. Each returns 0 or -PL_E*. */
 struct store_ops {
 	const char *name; /* "sqlite", "postgres" */
@@ -275,6 +303,23 @@ struct store_ops {
 	/* Audit log of manual actions. */
 	int (*audit_add)(struct store *s, const char *actor, const char *action, const char *object,
 			 const char *detail, int64_t now);
+	/* The audit log and every job's history merged, newest first; a job's
+	 * object is its order's number. */
+	int (*audit_list)(struct store *s, const struct store_audit_filter *f, store_audit_fn *fn,
+			  void *arg);
+	/* In ONE transaction (CAS on r->from; -PL_ESTATE and nothing written
+	 * when the job is not in r->from or a live owner holds it; -PL_EINVAL
+	 * for a transition not listed):
+	 *   to done:    unknown, held, or sending with no live claim; its
+	 *               pending document becomes issued;
+	 *   to failed:  the same; its pending document becomes failed;
+	 *   to pending: failed (new attempt; a failed document back to
+	 *               pending) or held pending/unknown/sending with no live
+	 *               claim (the hold is lifted).
+	 * The claim and hold are dropped, a history row (owner = actor) and an
+	 * audit row "job.resolve" / "job.retry" (object: the order's number)
+	 * are written. */
+	int (*job_resolve)(struct store *s, const struct job_resolve *r);
 };
 
 /* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
@@ -403,6 +448,15 @@ static inline int store_hold_release(struct store *s, int64_t order_id, const ch
 				     const char *action, const char *reason, int64_t now)
 {
 	return s->ops->hold_release(s, order_id, actor, action, reason, now);
+}
+static inline int store_audit_list(struct store *s, const struct store_audit_filter *f,
+				   store_audit_fn *fn, void *arg)
+{
+	return s->ops->audit_list(s, f, fn, arg);
+}
+static inline int store_job_resolve(struct store *s, const struct job_resolve *r)
+{
+	return s->ops->job_resolve(s, r);
 }
 static inline int store_schema_version(struct store *s, int *out)
 {

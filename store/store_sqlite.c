@@ -2771,6 +2771,210 @@ static int sq_hold_release(struct store *base, int64_t order_id, const char *act
 	return tx_end(s, ret);
 }
 
+/* ---- operator view: audit listing, resolving jobs ----------------------- */
+
+/* A column copied into dst, cut at a character boundary when too long
+ * (listings show what fits; nothing here is read back into the store). */
+static void col_cut(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	size_t n = t ? strlen(t) : 0;
+
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+/* The audit log (seconds) and the job history (ms) as one list, so every
+ * claim and step of the engine shows next to the operator's actions. */
+static const char audit_list_sql[] =
+    "SELECT at_ms, actor, action, object, detail FROM ("
+    " SELECT a.at * 1000 AS at_ms, a.id AS k, 0 AS src, a.actor AS actor, a.action AS action,"
+    "  a.object AS object, a.detail AS detail FROM audit_log a"
+    " UNION ALL"
+    " SELECT t.at, t.id, 1, t.owner, j.kind || '.' || t.to_state,"
+    "  coalesce(nullif(o.number, ''), 'job:' || j.id),"
+    "  'job ' || j.id || ' ' || j.idem_key || ': ' || t.from_state || ' -> ' || t.to_state ||"
+    "  CASE WHEN t.note <> '' THEN ' (' || t.note || ')' ELSE '' END"
+    " FROM job_attempts t JOIN jobs j ON j.id = t.job_id"
+    " LEFT JOIN orders o ON o.id = j.order_id"
+    ") WHERE ?1 IS NULL OR object = ?1 ORDER BY at_ms DESC, src, k DESC LIMIT ?2";
+
+static int sq_audit_list(struct store *base, const struct store_audit_filter *f, store_audit_fn *fn,
+			 void *arg)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct store_audit_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(s->db, audit_list_sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "prepare audit listing");
+	if (f && f->object)
+		sqlite3_bind_text(st, 1, f->object, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, f && f->limit ? (int64_t)f->limit : -1);
+	/* collected first: the callback may use the store (no statement open) */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_entry *e;
+
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct store_audit_entry *nv = realloc(v, ncap * sizeof(*nv));
+			if (!nv) {
+				ret = -PL_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		e = &v[n++];
+		e->at = sqlite3_column_int64(st, 0);
+		col_cut(st, 1, e->actor, sizeof(e->actor));
+		col_cut(st, 2, e->action, sizeof(e->action));
+		col_cut(st, 3, e->object, sizeof(e->object));
+		col_cut(st, 4, e->detail, sizeof(e->detail));
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sq_fail(s, rc, "list the audit log");
+	sqlite3_finalize(st);
+	for (size_t i = 0; !ret && i < n; i++)
+		if (fn(&v[i], arg))
+			break;
+	free(v);
+	return ret;
+}
+
+/* May the operator move `cur` to `to`? (the contract in store.h) */
+static bool resolve_allowed(const struct job *cur, enum job_state to, int64_t now)
+{
+	bool live = cur->owner[0] && cur->lease_until >= now;
+	bool held = cur->not_before == JOB_HELD;
+
+	if (live)
+		return false;
+	if (to == JOB_DONE || to == JOB_FAILED)
+		return cur->state == JOB_UNKNOWN || cur->state == JOB_SENDING ||
+		       (held && cur->state == JOB_PENDING);
+	if (to == JOB_PENDING)
+		return cur->state == JOB_FAILED ||
+		       (held && (cur->state == JOB_PENDING || cur->state == JOB_UNKNOWN ||
+				 cur->state == JOB_SENDING));
+	return false;
+}
+
+static int sq_job_resolve(struct store *base, const struct job_resolve *r)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct job cur;
+	sqlite3_stmt *st = NULL;
+	char note[160], detail[600];
+	int64_t now = now_ms();
+	bool again;
+	int rc, ret;
+
+	if (!r || !r->actor || !r->actor[0] || !r->reason || !r->reason[0] ||
+	    (r->to != JOB_DONE && r->to != JOB_FAILED && r->to != JOB_PENDING))
+		return -PL_EINVAL;
+	if (strlen(r->actor) >= sizeof(cur.owner))
+		return -PL_ETOOBIG;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_JOB_BY_ID, &st);
+	if (ret)
+		return tx_end(s, ret);
+	sqlite3_bind_int64(st, 1, r->id);
+	ret = job_fetch(s, st, &cur);
+	if (ret)
+		return tx_end(s, ret);
+	if (cur.state != r->from || !resolve_allowed(&cur, r->to, now)) {
+		pl_warn("store '%s': job %lld is %s%s%s, expected %s: not moved to %s", s->path,
+			(long long)r->id, job_state_name(cur.state),
+			cur.owner[0] && cur.lease_until >= now ? " and claimed by " : "",
+			cur.owner[0] && cur.lease_until >= now ? cur.owner : "",
+			job_state_name(r->from), job_state_name(r->to));
+		job_release(&cur);
+		return tx_end(s, -PL_ESTATE);
+	}
+	again = r->to == JOB_PENDING && cur.state == JOB_FAILED;
+	rc = sqlite3_prepare_v2(s->db,
+				"UPDATE jobs SET state = ?1, result = coalesce(?2, result), "
+				"updated = ?3, owner = '', lease_until = 0, not_before = 0, "
+				"attempt = attempt + ?6 WHERE id = ?4 AND state = ?5",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_fail(s, rc, "prepare job resolve");
+	} else {
+		struct bd b = {.st = st};
+		bd_str(&b, job_state_name(r->to), 16);
+		bd_text(&b, r->result);
+		bd_int(&b, now);
+		bd_int(&b, r->id);
+		bd_str(&b, job_state_name(r->from), 16);
+		bd_int(&b, again ? 1 : 0);
+		ret = b.rc ? sq_fail(s, b.rc, "bind job resolve") : st_run(s, st, "resolve job");
+		if (!ret && sqlite3_changes(s->db) != 1)
+			ret = -PL_ESTATE;
+	}
+	sqlite3_finalize(st);
+	/* the document follows the job in the same transaction (core/document.h:
+	 * pending -> issued | failed, failed -> pending) */
+	if (!ret && cur.doc_id > 0) {
+		enum doc_state dst = DOC_PENDING;
+		sqlite3_stmt *ds;
+
+		ret = st_get(s, ST_DOC_STATE_GET, &ds);
+		if (!ret) {
+			sqlite3_bind_int64(ds, 1, cur.doc_id);
+			if (sqlite3_step(ds) == SQLITE_ROW) {
+				struct rd rr = {.st = ds};
+				rd_dstate(&rr, &dst);
+			}
+			sqlite3_reset(ds);
+			if (r->to == JOB_DONE && dst == DOC_PENDING)
+				ret = doc_state_write(s, cur.doc_id, DOC_ISSUED, NULL);
+			else if (r->to == JOB_FAILED && dst == DOC_PENDING)
+				ret = doc_state_write(s, cur.doc_id, DOC_FAILED, NULL);
+			else if (r->to == JOB_PENDING && dst == DOC_FAILED)
+				ret = doc_state_write(s, cur.doc_id, DOC_PENDING, NULL);
+		}
+	}
+	snprintf(note, sizeof(note), "%s by %s: %s", r->to == JOB_PENDING ? "re-armed" : "resolved",
+		 r->actor, r->reason);
+	if (!ret)
+		ret = attempt_add(s, r->id, r->actor, r->from, r->to, note, r->result);
+	snprintf(detail, sizeof(detail), "job %lld %s (%s) %s -> %s: %s", (long long)r->id,
+		 cur.kind, cur.idem_key, job_state_name(r->from), job_state_name(r->to), r->reason);
+	if (!ret) {
+		rc = sqlite3_prepare_v2(s->db,
+					"INSERT INTO audit_log(at, actor, action, object, detail) "
+					"VALUES (?1, ?2, ?3, coalesce((SELECT nullif(number, '') "
+					"FROM orders WHERE id = ?4), 'job:' || ?5), ?6)",
+					-1, &st, NULL);
+		ret = rc == SQLITE_OK ? 0 : sq_fail(s, rc, "prepare audit entry");
+	}
+	if (!ret) {
+		struct bd b = {.st = st};
+		bd_int(&b, r->now);
+		bd_text(&b, r->actor);
+		bd_text(&b, r->to == JOB_PENDING ? "job.retry" : "job.resolve");
+		bd_int(&b, cur.order_id);
+		bd_int(&b, r->id);
+		bd_text(&b, detail);
+		ret = b.rc ? sq_fail(s, b.rc, "bind audit entry") : st_run(s, st, "audit");
+		sqlite3_finalize(st);
+	}
+	job_release(&cur);
+	return tx_end(s, ret);
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -2801,4 +3005,6 @@ const struct store_ops store_sqlite_ops = {
     .hold_list = sq_hold_list,
     .hold_release = sq_hold_release,
     .audit_add = sq_audit_add,
+    .audit_list = sq_audit_list,
+    .job_resolve = sq_job_resolve,
 };

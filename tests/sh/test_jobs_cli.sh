@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/sh/test_jobs_cli.sh - `packline jobs` and `packline audit` on a real
+# store: bad filters exit 2, an unknown held job is listed as held, resolve
+# needs a reason, settles it and is audited with the --as name.
+# (The end-to-end undecidable receipt over the simulator is not here yet.)
+set -euo pipefail
+P=${PACKLINE:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+DB="sqlite:$T/s.db"
+fail() { echo "FAIL: $*"; exit 1; }
+
+rc=0; "$P" --store "$DB" jobs list --state bogus 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || fail "bad --state exit $rc"
+grep -q 'valid: pending' "$T/err" || fail "no valid states listed"
+rc=0; "$P" --store "$DB" jobs list --limit 0 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "--limit 0 exit $rc"
+
+sqlite3 "$T/s.db" "INSERT INTO jobs(order_id, kind, state, attempt, idem_key, request, created, updated, resource, owner, lease_until, not_before, doc_id) VALUES (0, 'receipt', 'unknown', 1, 'receipt:t:9', '{}', 1, 1, 'printer:fiscal', '', 0, 9223372036854775807, 0);"
+"$P" --store "$DB" jobs list --state unknown >"$T/out"
+grep -q 'receipt:t:9 .*unknown *yes' "$T/out" || { cat "$T/out"; fail "held job not listed as held"; }
+"$P" --store "$DB" jobs show 1 | grep -q 'held:' || fail "show does not say held"
+rc=0; "$P" --store "$DB" jobs resolve 1 --done 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "resolve without --reason exit $rc"
+"$P" --store "$DB" jobs resolve 1 --done --reason "paper copy seen" --as tester >/dev/null
+[ "$(sqlite3 "$T/s.db" "SELECT state FROM jobs WHERE id = 1")" = done ] || fail "not done"
+"$P" --store "$DB" audit | grep -q 'tester .*job.resolve' || fail "no audit row"
+rc=0; "$P" --store "$DB" jobs resolve 1 --failed --reason again 2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "second resolve exit $rc"
+echo "test_jobs_cli: ok"
