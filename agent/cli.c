@@ -49,6 +49,7 @@
 
 struct cli {
 	const char *config_path; /* NULL: discovered */
+	bool show_warnings;      /* config check: print the loader's warnings */
 	const char *store_dsn;   /* --store overrides the config */
 	struct config *cfg;
 	struct store *store;
@@ -134,6 +135,10 @@ static int load_config(struct cli *cli)
 		diag_print(&d, stderr, "packline: config");
 		fprintf(stderr, "packline: configuration '%s' has %zu error(s); nothing was done\n",
 			path, diag_count(&d));
+	} else if (cli->show_warnings && diag_warn_count(&d)) {
+		/* only `config check` shows them: every other command would repeat
+		 * the same hints on each run */
+		diag_print(&d, stdout, NULL);
 	}
 	diag_release(&d);
 	if (rc == 0 && cli->cfg->log_level_set && pl_log_threshold == PL_LOG_WARN)
@@ -758,6 +763,7 @@ static int cmd_rules_check(struct cli *cli, int argc, char **argv)
 		diag_print(&d, stdout, NULL);
 		printf("%s: %zu error(s)\n", path, diag_count(&d));
 	} else {
+		diag_print(&d, stdout, NULL);
 		printf("%s: ok, %zu rule(s)\n", path, cfg->nrules);
 	}
 	diag_release(&d);
@@ -1287,8 +1293,10 @@ static int cmd_config_check(struct cli *cli, int argc, char **argv)
 		printf("no configuration file found; built-in defaults are in force\n");
 		return CLI_OK;
 	}
+	cli->show_warnings = true;
 	if (load_config(cli))
 		return CLI_ECONFIG;
+	/* warnings leave the exit status 0: they name values that are legal */
 	printf("%s: ok (%zu rules)\n", cli->cfg->path, cli->cfg->nrules);
 	return CLI_OK;
 }

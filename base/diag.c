@@ -21,44 +21,68 @@ void diag_release(struct diag *d)
 	diag_init(d);
 }
 
-void diag_add(struct diag *d, const char *where, const char *fmt, ...)
+static void diag_vadd(struct diag *d, int warning, const char *where, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
 	struct diag_entry *e;
+	size_t *dropped = warning ? &d->wdropped : &d->dropped;
 
 	if (d->n >= DIAG_MAX_ENTRIES) {
-		d->dropped++;
+		(*dropped)++;
 		return;
 	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
 		struct diag_entry *v = realloc(d->v, cap * sizeof(*v));
 		if (!v) {
-			d->dropped++;
+			(*dropped)++;
 			return;
 		}
 		d->v = v;
 		d->cap = cap;
 	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	e = &d->v[d->n];
 	e->where = where ? strdup(where) : NULL;
 	e->msg = strdup(msg);
+	e->warning = warning;
 	if (!e->msg || (where && !e->where)) {
 		free(e->where);
 		free(e->msg);
-		d->dropped++;
+		(*dropped)++;
 		return;
 	}
 	d->n++;
+	if (warning)
+		d->nwarn++;
+}
+
+void diag_add(struct diag *d, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, 0, where, fmt, ap);
+	va_end(ap);
+}
+
+void diag_warn(struct diag *d, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, 1, where, fmt, ap);
+	va_end(ap);
 }
 
 size_t diag_count(const struct diag *d)
 {
-	return d->n + d->dropped;
+	return d->n - d->nwarn + d->dropped;
+}
+
+size_t diag_warn_count(const struct diag *d)
+{
+	return d->nwarn + d->wdropped;
 }
 
 void diag_print(const struct diag *d, FILE *out, const char *prefix)
@@ -68,9 +92,14 @@ void diag_print(const struct diag *d, FILE *out, const char *prefix)
 			fprintf(out, "%s: ", prefix);
 		if (d->v[i].where)
 			fprintf(out, "%s: ", d->v[i].where);
+		if (d->v[i].warning)
+			fputs("warning: ", out);
 		fprintf(out, "%s\n", d->v[i].msg);
 	}
 	if (d->dropped)
 		fprintf(out, "%s%s... and %zu more errors\n", prefix ? prefix : "",
 			prefix ? ": " : "", d->dropped);
+	if (d->wdropped)
+		fprintf(out, "%s%s... and %zu more warnings\n", prefix ? prefix : "",
+			prefix ? ": " : "", d->wdropped);
 }

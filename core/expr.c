@@ -16,8 +16,10 @@
  */
 #include "core/expr.h"
 
+#include "base/diag.h"
 #include "base/err.h"
 #include "core/fold.h"
+#include "core/money.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -1202,6 +1204,83 @@ int expr_compile(const char *text, struct expr **out, struct expr_error *err)
 err_free:
 	expr_free(e);
 	return p.rc ? p.rc : -PL_EINVAL;
+}
+
+/* The closest of `list` to `s`, or NULL when none is close. A little looser
+ * than ex_suggest: values are short words, and "payed" is two edits from
+ * "paid". */
+static const char *ex_closest(const char *s, const char *const *list)
+{
+	size_t len = strlen(s), bestd = len / 3 + 2;
+	const char *best = NULL;
+
+	if (bestd < 2)
+		bestd = 2;
+	for (; *list; list++) {
+		size_t d = ex_distance(s, len, *list);
+		if (d < bestd) {
+			bestd = d;
+			best = *list;
+		}
+	}
+	return best;
+}
+
+static void ex_lint_value(const struct ex_field *f, const struct ex_operand *lit, struct diag *d,
+			  const char *where, const char *rule)
+{
+	const char *const *names = NULL;
+	const char *what, *hint;
+	bool known;
+
+	if (!f || lit->field || lit->type != EXT_STR || !lit->s || !lit->s[0])
+		return;
+	if (strcmp(f->name, "status") == 0) {
+		known = order_status_known(lit->s);
+		names = order_status_names();
+		what = "order status";
+	} else if (strcmp(f->name, "payment.type") == 0) {
+		known = order_payment_type_known(lit->s);
+		names = order_payment_type_names();
+		what = "payment type";
+	} else if (strcmp(f->name, "payment.status") == 0) {
+		known = order_payment_status_known(lit->s);
+		names = order_payment_status_names();
+		what = "payment status";
+	} else if (strcmp(f->name, "currency") == 0) {
+		known = currency_known(lit->s);
+		what = "ISO 4217 currency code";
+	} else {
+		return;
+	}
+	if (known)
+		return;
+	hint = names ? ex_closest(lit->s, names) : NULL;
+	/* a warning, not an error: a shop may use its own statuses */
+	diag_warn(d, where, "rule \"%s\": %s \"%s\" is not a known %s%s%s%s", rule, f->name, lit->s,
+		  what, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
+/* In source order (the tree, not the allocation list); depth is capped by
+ * EXPR_MAX_DEPTH at compile time. */
+static void ex_lint_node(const struct ex_node *n, struct diag *d, const char *where,
+			 const char *rule)
+{
+	if (n->kind == EN_CMP && (n->cmp == EC_EQ || n->cmp == EC_NE)) {
+		ex_lint_value(n->a.field, &n->b, d, where, rule);
+		ex_lint_value(n->b.field, &n->a, d, where, rule);
+	} else if (n->kind == EN_IN) {
+		for (size_t i = 0; i < n->nset; i++)
+			ex_lint_value(n->a.field, &n->set[i], d, where, rule);
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		ex_lint_node(n->kids[i], d, where, rule);
+}
+
+void expr_lint(const struct expr *e, struct diag *d, const char *where, const char *rule)
+{
+	if (e && e->root)
+		ex_lint_node(e->root, d, where, rule);
 }
 
 const char *expr_text(const struct expr *e)

@@ -66,6 +66,15 @@ bool expr_eval(const struct expr *e, const struct order *o);
  * a single comparison). Returns the result; a full `why` only loses text. */
 bool expr_explain(const struct expr *e, const struct order *o, struct buf *why);
 
+struct diag;
+/* Warn (diag_warn, never an error) about every literal compared with ==, !=
+ * or in (...) to a field whose values are a known set (status, payment.type,
+ * payment.status, currency) when the literal is not in it: `status ==
+ * "payed"` compiles and is legal, since a shop may use its own statuses, but
+ * it is usually a typo, so the warning says "did you mean 'paid'?". `where`
+ * ("packline.ini:12") and `rule` (the rule name) prefix each warning. */
+void expr_lint(const struct expr *e, struct diag *d, const char *where, const char *rule);
+
 /* The expression text as compiled (whitespace collapsed), for messages. */
 const char *expr_text(const struct expr *e);
 

@@ -110,6 +110,21 @@ bool order_payment_status_known(const char *s)
 	return s && in_list(pay_statuses, s);
 }
 
+const char *const *order_status_names(void)
+{
+	return statuses;
+}
+
+const char *const *order_payment_type_names(void)
+{
+	return pay_types;
+}
+
+const char *const *order_payment_status_names(void)
+{
+	return pay_statuses;
+}
+
 static void list_join(const char *const *list, char *out, size_t size)
 {
 	size_t used = 0;

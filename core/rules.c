@@ -313,6 +313,9 @@ int rules_add_src(struct ruleset *rs, const struct rule_src *src, struct diag *d
 			rules_where(where, sizeof(where), src->file, line, col);
 			diag_add(d, where, "rule \"%s\": %s", name, err.msg);
 			errors++;
+		} else {
+			rules_where(where, sizeof(where), src->file, src->when_line, 0);
+			expr_lint(r.when, d, where, name);
 		}
 	}
 

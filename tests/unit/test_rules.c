@@ -582,6 +582,52 @@ static void decide_examples(const struct ruleset *rs, const char *which)
 	}
 }
 
+/* issue #18 defect 9: a literal outside a known set is a warning with a
+ * hint, never an error (a shop may use its own statuses) */
+static void test_rules_value_warnings(void)
+{
+	static const char ini[] =
+	    "[rule \"r\"]\n"
+	    "when = status == \"payed\" and payment.type in (\"cash\", \"blick\") and\n"
+	    "  currency != \"PLZ\" and payment.status != \"paid\" and not (status == \"shipped\")\n"
+	    "issue = receipt\n"
+	    "[rule \"custom\"]\n"
+	    "when = \"on_hold\" != status or status ~ \"payed\"\n"
+	    "issue = invoice\n";
+	struct ruleset rs;
+	struct diag d;
+
+	rules_init(&rs);
+	diag_init(&d);
+	CHECK_OK(rules_load_ini(&rs, ini, "w.ini", &d));
+	CHECK_INT(diag_count(&d), 0);
+	CHECK_INT(diag_warn_count(&d), 3);
+	CHECK_INT(rs.n, 2);
+	if (d.n == 3) {
+		CHECK(d.v[0].warning && d.v[1].warning && d.v[2].warning);
+		CHECK_STR(d.v[0].where, "w.ini:2");
+		CHECK(strstr(d.v[0].msg, "status \"payed\" is not a known order status (did you "
+					 "mean 'paid'?)") != NULL);
+		CHECK(strstr(d.v[1].msg, "payment.type \"blick\"") &&
+		      strstr(d.v[1].msg, "did you mean 'blik'?"));
+		CHECK(strstr(d.v[2].msg, "currency \"PLZ\" is not a known ISO 4217") != NULL);
+	}
+	diag_release(&d);
+	rules_release(&rs);
+
+	/* an error next to a warning: only the error is counted */
+	rules_init(&rs);
+	diag_init(&d);
+	CHECK(rules_load_ini(&rs,
+			     "[rule \"a\"]\nwhen = status == \"nwe\"\nissue = receipt\n"
+			     "[rule \"b\"]\nwhen = total >\nissue = receipt\n",
+			     "e.ini", &d) != 0);
+	CHECK_INT(diag_count(&d), 1);
+	CHECK_INT(diag_warn_count(&d), 1);
+	diag_release(&d);
+	rules_release(&rs);
+}
+
 static void test_rules_default(void)
 {
 	struct ruleset rs;
@@ -943,6 +989,7 @@ int main(void)
 	test_expr_fields();
 	test_expr_explain();
 	test_rules_default();
+	test_rules_value_warnings();
 	test_rules_example_files();
 	test_rules_explain();
 	test_rules_errors();
