@@ -1091,6 +1091,91 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 	return rc;
 }
 
+/* SIGHUP reloads of one run; each retired configuration stays allocated
+ * until the run ends, because handles opened from it (printer, label
+ * setup) may still point into it. */
+#define CLI_MAX_RELOADS 64
+
+struct cli_reload {
+	struct cli *cli;
+	struct journal_cfg jc;
+	size_t nworkers;
+	struct config *retired[CLI_MAX_RELOADS];
+	size_t nretired;
+};
+
+/* run_reload_fn (agent/run.h): runs between two cycles on the run's thread. */
+static int cli_reload(void *arg, struct process_env *env, struct run_settings *next)
+{
+	struct cli_reload *r = arg;
+	struct cli *cli = r->cli;
+	struct config *nc = NULL;
+	struct diag d;
+	int rc;
+
+	if (!cli->cfg->path[0]) {
+		pl_err("SIGHUP: running on the built-in defaults, there is no file to re-read");
+		return -PL_ECONFIG;
+	}
+	if (r->nretired == CLI_MAX_RELOADS) {
+		pl_err("SIGHUP: %d reloads in one run; restart packline to apply more",
+		       CLI_MAX_RELOADS);
+		return -PL_EBUSY;
+	}
+	diag_init(&d);
+	rc = config_load(&nc, cli->cfg->path, &d);
+	if (rc) {
+		diag_print(&d, stderr, "packline: SIGHUP: config");
+		pl_err("SIGHUP: configuration '%s' refused: %zu error(s)", cli->cfg->path,
+		       diag_count(&d));
+		diag_release(&d);
+		return rc;
+	}
+	diag_release(&d);
+	/* the store connection and the journal's owner are open on the old
+	 * values: swapping them under running jobs is not a reload */
+	if ((!cli->store_dsn && strcmp(nc->store, cli->cfg->store) != 0) ||
+	    strcmp(nc->station, cli->cfg->station) != 0) {
+		pl_err("SIGHUP: configuration '%s' refused: store or station changed "
+		       "(restart packline for that)",
+		       cli->cfg->path);
+		config_free(nc);
+		return -PL_ECONFIG;
+	}
+	/* the workers read the numbering patterns: each finishes the effect in
+	 * hand and is started again on the new configuration */
+	if (env->pool) {
+		rc = journal_pool_stop(env->pool);
+		env->pool = NULL;
+		if (rc)
+			pl_err("SIGHUP: a worker failed while stopping: %s", pl_strerror(rc));
+	}
+	r->retired[r->nretired++] = cli->cfg;
+	cli->cfg = nc;
+	env->cfg = nc;
+	cli->docs.numbering = nc->numbering;
+	cli->receipts.docs = cli->docs;
+	if (nc->log_level_set)
+		pl_log_set_level(nc->log_level);
+	if (r->nworkers) {
+		rc = journal_pool_start(&env->pool, &r->jc, r->nworkers, pool_setup, cli);
+		if (rc) {
+			/* not fatal: without a pool the run performs on its own thread */
+			env->pool = NULL;
+			pl_err("SIGHUP: cannot restart the workers (%s); effects run on the "
+			       "main thread",
+			       pl_strerror(rc));
+		}
+	}
+	next->inbox = nc->inbox;
+	next->poll_seconds = nc->poll_seconds;
+	next->helper_idle_seconds = nc->helper_idle_seconds;
+	pl_warn("SIGHUP: configuration '%s' accepted (printer, label and courier settings "
+		"apply at the next start)",
+		cli->cfg->path);
+	return 0;
+}
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct process_env env;
@@ -1114,31 +1199,41 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		 * the invoices, and this thread only imports, records and watches */
 		const char *w = getenv("PL_JOURNAL_WORKERS");
 		long n = w ? strtol(w, NULL, 10) : 2;
-		struct journal_cfg jc = {
+		static struct cli_reload r; /* large: not on the stack */
+		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
+		struct run_settings set = {
+		    .inbox = cli->cfg->inbox,
+		    .poll_seconds = cli->cfg->poll_seconds,
+		    .helper_idle_seconds = cli->cfg->helper_idle_seconds,
+		};
+		int prc;
+
+		memset(&r, 0, sizeof(r));
+		r.cli = cli;
+		r.jc = (struct journal_cfg){
 		    .station = cli->cfg->station,
 		    .dsn = cli->store_dsn ? cli->store_dsn : cli->cfg->store,
 		};
-		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
-		int prc;
-
 		if (lease)
-			jc.lease_ms = strtol(lease, NULL, 10);
+			r.jc.lease_ms = strtol(lease, NULL, 10);
 		if (n < 0 || n > CLI_MAX_WORKERS)
 			n = 2;
+		r.nworkers = (size_t)n;
 		if (n > 0) {
-			rc = journal_pool_start(&env.pool, &jc, (size_t)n, pool_setup, cli);
+			rc = journal_pool_start(&env.pool, &r.jc, (size_t)n, pool_setup, cli);
 			if (rc) {
 				fprintf(stderr, "packline: cannot start the workers: %s\n",
 					pl_strerror(rc));
 				return exit_for(rc);
 			}
 		}
-		rc = run_loop(&env, cli->cfg->inbox, cli->cfg->poll_seconds,
-			      cli->cfg->helper_idle_seconds, once, stdout, &stats);
+		rc = run_loop(&env, &set, once, stdout, &stats, cli_reload, &r);
 		/* each worker finishes the effect in hand */
 		prc = journal_pool_stop(env.pool);
 		if (!rc)
 			rc = prc;
+		for (size_t i = 0; i < r.nretired; i++)
+			config_free(r.retired[i]);
 	}
 	return exit_for(rc);
 }

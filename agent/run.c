@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/loop.h"
 #include "base/sidecar.h"
 
 #include <errno.h>
@@ -13,26 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_requested, hup_seen;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* SIGHUP used to end the agent (the default action). The configuration is
- * not re-read in place yet: the signal is logged and ignored, so a
- * `systemctl reload` or a closed terminal never stops a station mid-batch. */
-static void on_hup(int sig)
-{
-	(void)sig;
-	hup_seen = 1;
-}
-
+/* Set by the signal handler itself (base/loop.h), so that a batch of
+ * effects in progress sees a stop between two effects without waiting for
+ * the loop to come round. */
+static volatile sig_atomic_t stop_requested;
 static int ensure_dir(const char *path)
 {
 	if (mkdir(path, 0750) == 0 || errno == EEXIST)
@@ -142,39 +129,150 @@ static int cycle(const struct process_env *env, const char *inbox, bool once, FI
 	return rc;
 }
 
-int run_loop(const struct process_env *env_in, const char *inbox, int poll_seconds,
-	     int helper_idle_seconds, bool once, FILE *out, struct run_stats *stats)
+struct run_ctx {
+	struct loop *loop;
+	struct process_env *env;
+	struct run_settings set;
+	char inbox[1024];
+	run_reload_fn *reload;
+	void *reload_arg;
+	FILE *out;
+	struct run_stats *stats;
+	int cycle_timer;
+	int rc;
+};
+
+static void on_cycle(struct loop *l, void *arg);
+
+static void arm_cycle(struct run_ctx *c, int64_t delay_ms)
 {
-	struct process_env envs = *env_in;
-	const struct process_env *env = &envs;
-	struct sigaction sa;
+	loop_timer_cancel(c->loop, c->cycle_timer);
+	c->cycle_timer = loop_timer_add(c->loop, delay_ms, on_cycle, c);
+	if (c->cycle_timer < 0) { /* cannot happen with our two timers: stop, do not spin */
+		c->rc = c->cycle_timer;
+		loop_stop(c->loop);
+	}
+}
+
+static void on_cycle(struct loop *l, void *arg)
+{
+	struct run_ctx *c = arg;
+	int rc;
+
+	c->cycle_timer = 0;
+	rc = cycle(c->env, c->inbox, false, c->out, c->stats);
+	if (rc) {
+		c->rc = rc;
+		loop_stop(l);
+		return;
+	}
+	arm_cycle(c, (int64_t)c->set.poll_seconds * 1000);
+}
+
+static void on_idle(struct loop *l, void *arg)
+{
+	struct run_ctx *c = arg;
+
+	/* once a second: an idle helper gives its memory back */
+	sidecar_idle(c->set.helper_idle_seconds * 1000);
+	if (loop_timer_add(l, 1000, on_idle, c) < 0)
+		pl_warn("run: no timer left for the helper idle check");
+}
+
+static void on_stop_signal(struct loop *l, int sig, void *arg)
+{
+	(void)arg;
+	pl_info("%s: stopping after the effect in hand", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	loop_stop(l);
+}
+
+static int prepare_inbox(const char *inbox)
+{
+	char sub[2048];
+	int rc;
+
+	if (!inbox || !inbox[0])
+		return 0;
+	rc = ensure_dir(inbox);
+	snprintf(sub, sizeof(sub), "%s/done", inbox);
+	if (!rc)
+		rc = ensure_dir(sub);
+	snprintf(sub, sizeof(sub), "%s/failed", inbox);
+	if (!rc)
+		rc = ensure_dir(sub);
+	return rc;
+}
+
+/* Runs from the loop, so always between two cycles: nothing is in hand on
+ * this thread (the pool's workers are the reload function's business). */
+static void on_hup(struct loop *l, int sig, void *arg)
+{
+	struct run_ctx *c = arg;
+	struct run_settings next = c->set;
+	int rc;
+
+	(void)sig;
+	(void)l;
+	if (!c->reload) {
+		pl_warn("SIGHUP: this run cannot reload its configuration (ignored)");
+		return;
+	}
+	rc = c->reload(c->reload_arg, c->env, &next);
+	if (rc) {
+		/* the reload function logged why; the old settings stay */
+		pl_err("SIGHUP: new configuration refused (%s); the old one stays in force",
+		       pl_strerror(rc));
+		return;
+	}
+	if (next.poll_seconds < 1)
+		next.poll_seconds = 1;
+	if (prepare_inbox(next.inbox)) {
+		pl_err("SIGHUP: inbox '%s' unusable; the old inbox stays", next.inbox);
+		next.inbox = c->inbox;
+	}
+	if (next.inbox != c->inbox)
+		snprintf(c->inbox, sizeof(c->inbox), "%s", next.inbox ? next.inbox : "");
+	next.inbox = c->inbox;
+	c->set = next;
+	pl_warn("SIGHUP: configuration reloaded: inbox '%s', every %d s",
+		c->inbox[0] ? c->inbox : "(none)", c->set.poll_seconds);
+	/* a new inbox or interval applies now, not after the old interval */
+	arm_cycle(c, 0);
+}
+
+int run_loop(struct process_env *env, const struct run_settings *set, bool once, FILE *out,
+	     struct run_stats *stats, run_reload_fn *reload, void *reload_arg)
+{
+	struct run_ctx c = {.env = env,
+			    .set = *set,
+			    .reload = reload,
+			    .reload_arg = reload_arg,
+			    .out = out,
+			    .stats = stats};
 	int rc;
 
 	/* SIGTERM ends the batch after the effect in hand (journal_work_ids
 	 * checks the flag between two effects); the rest stay recorded */
-	envs.stop = &stop_requested;
-	memset(stats, 0, sizeof(*stats));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop; /* no SA_RESTART: the sleep below wakes up */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
+	env->stop = &stop_requested;
 	stop_requested = 0;
-	hup_seen = 0;
-
-	if (inbox && inbox[0]) {
-		char sub[2048];
-		rc = ensure_dir(inbox);
-		snprintf(sub, sizeof(sub), "%s/done", inbox);
-		if (!rc)
-			rc = ensure_dir(sub);
-		snprintf(sub, sizeof(sub), "%s/failed", inbox);
-		if (!rc)
-			rc = ensure_dir(sub);
-		if (rc)
-			return rc;
-	}
+	memset(stats, 0, sizeof(*stats));
+	snprintf(c.inbox, sizeof(c.inbox), "%s", set->inbox ? set->inbox : "");
+	c.set.inbox = c.inbox;
+	if (c.set.poll_seconds < 1)
+		c.set.poll_seconds = 1;
+	rc = loop_new(&c.loop);
+	if (!rc)
+		rc = loop_signal(c.loop, SIGTERM, &stop_requested, on_stop_signal, &c);
+	if (!rc)
+		rc = loop_signal(c.loop, SIGINT, &stop_requested, on_stop_signal, &c);
+	/* SIGHUP used to end the agent (the default action): it now re-reads
+	 * the configuration, so a `systemctl reload` never stops a station */
+	if (!rc)
+		rc = loop_signal(c.loop, SIGHUP, NULL, on_hup, &c);
+	if (!rc)
+		rc = prepare_inbox(c.inbox);
+	if (rc)
+		goto out;
 	if (!env->pool || once) {
 		/* start-up: jobs a stopped run left (unsettled ones are looked up
 		 * at their device first, then pending ones are performed) */
@@ -182,30 +280,33 @@ int run_loop(const struct process_env *env_in, const char *inbox, int poll_secon
 		rc = journal_work_all(env->journal, &stop_requested, &ran);
 		if (ran)
 			fprintf(out, "start-up: %zu unfinished job(s) settled\n", ran);
-		if (rc == -PL_ESTORE)
-			return rc;
-	}
-	pl_info("running: inbox '%s', every %d s", inbox && inbox[0] ? inbox : "(none)",
-		poll_seconds);
-	do {
-		rc = cycle(env, inbox, once, out, stats);
+		if (rc != -PL_ESTORE)
+			rc = 0;
 		if (rc)
-			return rc;
-		if (once)
+			goto out;
+	}
+	if (once) {
+		rc = cycle(env, c.inbox, true, out, stats);
+		goto out;
+	}
+	pl_info("running: inbox '%s', every %d s", c.inbox[0] ? c.inbox : "(none)",
+		c.set.poll_seconds);
+	arm_cycle(&c, 0);
+	if (loop_timer_add(c.loop, 1000, on_idle, &c) < 0)
+		c.rc = -PL_ENOMEM;
+	/* a stop that came before the loop was watching still counts */
+	while (!c.rc && !stop_requested) {
+		rc = loop_run_once(c.loop, -1);
+		if (rc) {
+			c.rc = rc;
 			break;
-		for (int i = 0; i < poll_seconds * 10 && !stop_requested; i++) {
-			struct timespec ts = {0, 100 * 1000 * 1000};
-			if (hup_seen) {
-				hup_seen = 0;
-				pl_warn("SIGHUP: configuration reload is not supported yet; "
-					"restart packline to apply a new configuration (ignored)");
-			}
-			if (i % 10 == 0) /* once a second: an idle helper gives its memory back */
-				sidecar_idle(helper_idle_seconds * 1000);
-			nanosleep(&ts, NULL);
 		}
-	} while (!stop_requested);
-	pl_info("stopping after %zu cycle(s): %zu file(s) imported, %zu refused", stats->cycles,
-		stats->files_done, stats->files_failed);
-	return 0;
+	}
+	rc = c.rc;
+	if (!rc)
+		pl_info("stopping after %zu cycle(s): %zu file(s) imported, %zu refused",
+			stats->cycles, stats->files_done, stats->files_failed);
+out:
+	loop_free(c.loop);
+	return rc;
 }

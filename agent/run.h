@@ -26,12 +26,27 @@ struct run_stats {
 	size_t cycles, files_done, files_failed, orders;
 };
 
-/* Run cycles until a stop signal (or one cycle when `once`). Prints the
- * result table of each cycle that did something to `out`. Between cycles,
- * helper processes unused for helper_idle_seconds are stopped
- * (base/sidecar.h). Returns 0, or -PL_ESTORE / -PL_EIO (inbox unusable) /
- * -PL_ENOMEM. */
-int run_loop(const struct process_env *env, const char *inbox, int poll_seconds,
-	     int helper_idle_seconds, bool once, FILE *out, struct run_stats *stats);
+struct run_settings {
+	const char *inbox; /* "" or NULL: no file drop */
+	int poll_seconds;  /* between two cycles; at least 1 */
+	int helper_idle_seconds;
+};
+
+/* SIGHUP: re-read the configuration. Called from the loop between two
+ * cycles. On success fill *next (strings must live until the next call or
+ * the end of the run) and update *env (cfg, pool) as needed; the run goes on
+ * with them at once. On failure log why and return -PL_E*: nothing changes. */
+typedef int run_reload_fn(void *arg, struct process_env *env, struct run_settings *next);
+
+/* Run cycles until a stop signal (or one cycle when `once`) on a poll(2)
+ * loop (base/loop.h): a cycle timer, a one-second helper idle timer
+ * (helper processes unused for helper_idle_seconds are stopped,
+ * base/sidecar.h), SIGTERM/SIGINT (stop after the effect in hand: env->stop
+ * is set to a flag the signal handler raises) and SIGHUP (reload, may be
+ * NULL: then logged and ignored). Prints the result table of each cycle that
+ * did something to `out`. Returns 0, or -PL_ESTORE / -PL_EIO (inbox
+ * unusable) / -PL_ENOMEM. */
+int run_loop(struct process_env *env, const struct run_settings *set, bool once, FILE *out,
+	     struct run_stats *stats, run_reload_fn *reload, void *reload_arg);
 
 #endif
