@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,9 @@ static int do_print(struct store *st, const struct label_setup *ls, int64_t id, 
 		goto out_failed;
 	}
 	rc = print_submit(p, zpl, len, &pj);
+	/* test hook: die holding a handed-over label, before it is journalled */
+	if (getenv("PL_TEST_DIE_AFTER_LABEL_SUBMIT"))
+		raise(SIGKILL);
 	if (rc) {
 		res_msg(res, "%s", pj.msg[0] ? pj.msg : pl_strerror(rc));
 		/* the print helper died holding the job: it may exist */
@@ -383,6 +387,48 @@ static int settle_cups(struct store *st, const struct label_setup *ls, int64_t i
 	return 0; /* aborted, cancelled or forgotten by CUPS: print again */
 }
 
+/* The attempt `print_try` stopped after its intent on a tcp/usb/file printer:
+ * the printer cannot be asked whether the label came out. Say in the job's
+ * evidence ("unclear") and in an audit row what is assumed, once per attempt.
+ * 0 = print again (on_unclear = reprint), -PL_EUNKNOWN = held for the
+ * operator (the job stays UNKNOWN), other <0 = journal error. */
+static int judge_unclear(struct store *st, const struct label_setup *ls, const struct order *o,
+			 int64_t id, cJSON *r, struct label_result *res)
+{
+	bool hold = ls->on_unclear == LABEL_UNCLEAR_HOLD;
+	int try = (int)get_num(r, "print_try");
+	char what[400];
+	int rc;
+
+	if (hold && (int)get_num(r, "unclear_try") == try) {
+		res_msg(res, "%s", get_str(r, "unclear") ? get_str(r, "unclear") : "held");
+		return -PL_EUNKNOWN; /* judged already: still waiting for the operator */
+	}
+	snprintf(what, sizeof(what),
+		 "label print attempt %d to the %s printer was interrupted; printer cannot be "
+		 "asked; %s",
+		 try, print_type_name(ls->print.type),
+		 hold ? "held for the operator: check the printer, `label reprint` if no label "
+			"came out"
+		      : "assumed not printed, printed again");
+	set_str(r, "unclear", what);
+	set_num(r, "unclear_try", try);
+	set_str(r, "message", what);
+	if ((rc = commit(st, id, JOB_UNKNOWN, r)))
+		return rc;
+	if (store_audit_add(st, "packline", hold ? "label.unclear.hold" : "label.unclear.reprint",
+			    o->number, what, pl_now())) {
+		pl_err("audit: cannot record the unclear label of order %s", o->number);
+		return -PL_ESTORE;
+	}
+	pl_warn("order %s: %s", o->number, what);
+	if (hold) {
+		res_msg(res, "%s", what);
+		return -PL_EUNKNOWN;
+	}
+	return 0;
+}
+
 int label_print(struct store *st, const struct label_setup *ls, struct shipx *shipx,
 		const struct order *o, struct label_result *res)
 {
@@ -473,6 +519,14 @@ int label_print(struct store *st, const struct label_setup *ls, struct shipx *sh
 			goto out_fill;
 		}
 		if (rc < 0)
+			goto out_release;
+	}
+
+	/* 0b. an interrupted print on a printer that cannot be asked (defect 12) */
+	if (j.state == JOB_UNKNOWN && is(get_str(r, "phase"), "print") &&
+	    ls->print.type != PRINT_CUPS && get_str(r, "print_name")) {
+		rc = judge_unclear(st, ls, o, j.id, r, res);
+		if (rc)
 			goto out_release;
 	}
 

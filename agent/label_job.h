@@ -19,6 +19,11 @@
  *      prints the SAME bytes, nothing is asked of the courier again). A
  *      printer that is still busy at the wait limit leaves the job UNKNOWN
  *      with its CUPS job id; the next attempt asks CUPS how it ended.
+ *      A tcp/usb/file printer cannot be asked: a print cut off after its
+ *      intent follows [label] on_unclear (labels/label_config.h says why the
+ *      default is reprint): print the same bytes again, or hold the job
+ *      UNKNOWN (-PL_EUNKNOWN) until the operator runs `label reprint`; both
+ *      write "unclear" into the result and an audit row (label.unclear.*).
  *
  * Result JSON of the job (kept across attempts):
  *   {"phase":"shipment|label|print|done","since":T,"shipment_id":N,

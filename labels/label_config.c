@@ -147,7 +147,7 @@ int label_setup_load(const struct config_view *c, const char *name, struct label
 	out->dpi = 203;
 	cfg_known(&x, "label", name,
 		  " template source courier dpi printer tcp usb usb_device file timeout_ms "
-		  "wait_ms ");
+		  "wait_ms on_unclear ");
 	cfg_known(&x, "cups", "", " server queue timeout_ms wait_ms ");
 	cfg_known(&x, "shipx", "",
 		  " url token organization service parcel sending_method cainfo timeout_ms "
@@ -170,6 +170,14 @@ int label_setup_load(const struct config_view *c, const char *name, struct label
 		cfg_err(&x, "label", name, "courier", "courier must be shipx or none");
 	if (out->source == LABEL_SRC_COURIER && !out->use_shipx)
 		cfg_err(&x, "label", name, "source", "source = courier needs courier = shipx");
+
+	v = cfgview_get(c, "label", name, "on_unclear");
+	if (!v || strcmp(v, "reprint") == 0)
+		out->on_unclear = LABEL_UNCLEAR_REPRINT;
+	else if (strcmp(v, "hold") == 0)
+		out->on_unclear = LABEL_UNCLEAR_HOLD;
+	else
+		cfg_err(&x, "label", name, "on_unclear", "on_unclear must be reprint or hold");
 
 	/* printer */
 	v = cfgview_get(c, "label", name, "printer");

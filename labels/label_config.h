@@ -14,11 +14,20 @@
 
 enum label_source { LABEL_SRC_TEMPLATE, LABEL_SRC_COURIER };
 
+/* What to do with a print interrupted on a printer that cannot be asked what
+ * it printed (tcp, usb, file; defect 12). CUPS is always asked instead.
+ * Default REPRINT: at a packing station a missing label stops the parcel,
+ * while a second copy of the SAME bytes (same tracking number) is a wasted
+ * sticker the packer sees and throws away; HOLD is for sites where a stray
+ * duplicate label is worse than a parcel waiting for the operator. Either
+ * way the job's evidence and an audit row say what was assumed. */
+enum label_unclear { LABEL_UNCLEAR_REPRINT, LABEL_UNCLEAR_HOLD };
+
 /* Everything a label needs, read and checked from the configuration:
  *   [label "NAME"]  template, source = template|courier, courier = shipx|none,
  *                   dpi = 203|300, printer = cups|tcp|usb|file, tcp = HOST:PORT,
  *                   usb = VID:PID, usb_device = /dev/bus/usb/B/D, file = PATH,
- *                   timeout_ms, wait_ms
+ *                   timeout_ms, wait_ms, on_unclear = reprint|hold
  *   [cups]          server, queue, timeout_ms, wait_ms
  *   [shipx]         url, token, organization, service, parcel, sending_method,
  *                   cainfo, timeout_ms, confirm_timeout_ms, poll_ms
@@ -33,6 +42,7 @@ struct label_setup {
 	struct shipx_cfg shipx;
 	char station[64];
 	char carrier[32]; /* "InPost" with shipx, else "" */
+	enum label_unclear on_unclear;
 };
 
 /* Read [label "name"] ("" = the unnamed [label]) and the [cups]/[shipx]

@@ -27,6 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -470,6 +474,165 @@ static void test_printer_failure(struct store *st, struct shipx *sx)
 	label_setup_release(&ls);
 }
 
+/* ---- defect 12: a print interrupted on a printer that cannot be asked -------- */
+
+/* A raw 9100 listener on 127.0.0.1 that never accepts by itself: the kernel
+ * queues each connection and its bytes, tcp_take() reads one afterwards. */
+static int tcp_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8) ||
+	    getsockname(fd, (struct sockaddr *)&a, &al))
+		return -1;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The bytes of the next queued connection (malloc'd, at most 64 KiB), or
+ * NULL with *len = 0 when nobody connected. */
+static char *tcp_take(int lfd, size_t *len)
+{
+	char *out = malloc(65536);
+	int c = accept(lfd, NULL, NULL);
+	ssize_t n;
+
+	*len = 0;
+	if (c < 0) {
+		free(out);
+		return NULL;
+	}
+	fcntl(c, F_SETFL, 0);
+	while (*len < 65536 && (n = read(c, out + *len, 65536 - *len)) > 0)
+		*len += (size_t)n;
+	close(c);
+	return out;
+}
+
+/* What the printer got since `*off` (file: appended bytes; tcp: one connection). */
+static char *printed(const struct label_setup *ls, int lfd, size_t *off, size_t *len)
+{
+	char *all, *out;
+	size_t n;
+
+	if (ls->print.type == PRINT_TCP)
+		return tcp_take(lfd, len);
+	all = slurp(ls->print.file_path, &n);
+	*len = 0;
+	if (!all || n <= *off) {
+		free(all);
+		return NULL;
+	}
+	*len = n - *off;
+	out = malloc(*len);
+	memcpy(out, all + *off, *len);
+	*off = n;
+	free(all);
+	return out;
+}
+
+/* The agent is SIGKILLed after the label went to a tcp or file printer but
+ * before that was journalled. The next `label print` cannot ask the printer:
+ * with reprint it says so and prints the SAME bytes again; with hold it says
+ * so, prints nothing until the operator reprints. Both leave an audit row. */
+static void test_unclear_print(struct store *st, enum print_type type, enum label_unclear mode,
+			       const char *ext)
+{
+	bool hold = mode == LABEL_UNCLEAR_HOLD;
+	const char *action = hold ? "label.unclear.hold" : "label.unclear.reprint";
+	struct label_setup ls;
+	struct label_result res;
+	struct order o;
+	enum job_state state;
+	char fname[64], *bytes, *got;
+	size_t jlen, glen, off = 0;
+	int lfd = -1, port = 0, status = 0, audits0 = audit_count(action);
+	pid_t pid;
+	cJSON *r;
+	const cJSON *u;
+
+	snprintf(fname, sizeof(fname), "unclear-%s.zpl", ext);
+	setup(&ls, LABEL_SRC_TEMPLATE, false, 203, fname);
+	ls.on_unclear = mode;
+	if (type == PRINT_TCP) {
+		lfd = tcp_listener(&port);
+		CHECK(lfd >= 0);
+		ls.print.type = PRINT_TCP;
+		snprintf(ls.print.tcp_host, sizeof(ls.print.tcp_host), "127.0.0.1");
+		ls.print.tcp_port = port;
+		ls.print.timeout_ms = 2000;
+	}
+	order_fixture(st, &o, ext);
+
+	pid = fork();
+	if (pid == 0) {
+		struct store *cst = NULL;
+		setenv("PL_TEST_DIE_AFTER_LABEL_SUBMIT", "1", 1);
+		if (store_open(&cst, db_path))
+			_exit(3);
+		label_print(cst, &ls, NULL, &o, &res);
+		_exit(4); /* the hook did not fire */
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	r = job_result(st, &o, &state);
+	CHECK_INT(state, JOB_SENDING);
+	cJSON_Delete(r);
+	bytes = journal_bytes(st, &o, &jlen);
+	CHECK(bytes != NULL && jlen > 0);
+	got = printed(&ls, lfd, &off, &glen); /* the dead agent's label did come out */
+	CHECK(got && glen == jlen && memcmp(got, bytes, jlen) == 0);
+	free(got);
+
+	if (!hold) {
+		CHECK_OK(label_print(st, &ls, NULL, &o, &res));
+		CHECK_INT(res.outcome, LABEL_PRINTED);
+		got = printed(&ls, lfd, &off, &glen);
+		CHECK(got && glen == jlen && memcmp(got, bytes, jlen) == 0); /* the SAME bytes */
+		free(got);
+		r = job_result(st, &o, &state);
+		CHECK_INT(state, JOB_DONE);
+	} else {
+		CHECK_INT(label_print(st, &ls, NULL, &o, &res), -PL_EUNKNOWN);
+		CHECK(strstr(res.message, "held for the operator") != NULL);
+		got = printed(&ls, lfd, &off, &glen);
+		CHECK(got == NULL); /* nothing printed again */
+		/* asked again: still held, not judged (nor audited) twice */
+		CHECK_INT(label_print(st, &ls, NULL, &o, &res), -PL_EUNKNOWN);
+		got = printed(&ls, lfd, &off, &glen);
+		CHECK(got == NULL);
+		r = job_result(st, &o, &state);
+		CHECK_INT(state, JOB_UNKNOWN);
+	}
+	u = cJSON_GetObjectItem(r, "unclear");
+	CHECK(cJSON_IsString(u));
+	if (cJSON_IsString(u)) {
+		CHECK(strstr(u->valuestring, "printer cannot be asked") != NULL);
+		CHECK(strstr(u->valuestring, hold ? "held for the operator"
+						  : "assumed not printed, printed again") != NULL);
+		CHECK(strstr(u->valuestring, print_type_name(type)) != NULL);
+	}
+	cJSON_Delete(r);
+	CHECK_INT(audit_count(action), audits0 + 1);
+
+	if (hold) {
+		/* the operator saw no label: the reprint prints the journalled bytes */
+		CHECK_OK(label_reprint(st, &ls, &o, "anna", &res));
+		got = printed(&ls, lfd, &off, &glen);
+		CHECK(got && glen == jlen && memcmp(got, bytes, jlen) == 0);
+		free(got);
+	}
+	free(bytes);
+	if (lfd >= 0)
+		close(lfd);
+	order_release(&o);
+	label_setup_release(&ls);
+}
+
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -704,14 +867,31 @@ static void test_config(void)
 	CHECK_INT(ls.dpi, 300);
 	CHECK_INT(label_tmpl_dpi(ls.tmpl), 300);
 	CHECK(ls.use_shipx && strcmp(ls.shipx.org_id, "12") == 0);
+	CHECK_INT(ls.on_unclear, LABEL_UNCLEAR_REPRINT); /* the default (label_config.h) */
 	label_setup_release(&ls);
+	config_free(c);
+	diag_release(&d);
+
+	/* on_unclear = hold is read; only reprint|hold are known */
+	snprintf(text, sizeof(text),
+		 "[label]\ntemplate = %s/examples/labels/packing.zpl.tmpl\nprinter = file\n"
+		 "file = %s/x.zpl\non_unclear = hold\n",
+		 src, dir);
+	write_file(ini, text);
+	diag_init(&d);
+	CHECK_OK(config_load(&c, ini, &d));
+	if (!c)
+		return;
+	CHECK_OK(label_setup_load(config_view(c), "", &ls, &d));
+	CHECK_INT(ls.on_unclear, LABEL_UNCLEAR_HOLD);
 	config_free(c);
 	diag_release(&d);
 
 	/* errors, all of them, with their places; the template's own with its column */
 	snprintf(text, sizeof(text),
 		 "[label]\ntemplate = bad.zpl.tmpl\nprinter = lpt\ndpi = 600\ncolour = red\n"
-		 "[label \"usb\"]\ntemplate = bad.zpl.tmpl\nprinter = usb\nusb = zebra\n");
+		 "[label \"usb\"]\ntemplate = bad.zpl.tmpl\nprinter = usb\nusb = zebra\n"
+		 "on_unclear = maybe\n");
 	write_file(ini, text);
 	/* the configuration loader runs the label checks: the file is refused at load */
 	diag_init(&d);
@@ -722,6 +902,7 @@ static void test_config(void)
 	CHECK(diag_has(&d, "packline.ini:5", "unknown key 'colour'"));
 	CHECK(diag_has(&d, "bad.zpl.tmpl:2:21", "order.numbr"));
 	CHECK(diag_has(&d, "packline.ini:9", "usb = VID:PID"));
+	CHECK(diag_has(&d, "packline.ini:10", "on_unclear must be reprint or hold"));
 	/* and nothing invented: a refused printer type does not bring "file = PATH" */
 	for (size_t i = 0; i < d.n; i++)
 		CHECK(strstr(d.v[i].msg, "needs file = PATH") == NULL);
@@ -751,6 +932,10 @@ int main(void)
 	test_unclear_create(st);
 	test_printer_failure(st, &sx);
 	test_cups(st);
+	test_unclear_print(st, PRINT_FILE, LABEL_UNCLEAR_REPRINT, "1201");
+	test_unclear_print(st, PRINT_FILE, LABEL_UNCLEAR_HOLD, "1202");
+	test_unclear_print(st, PRINT_TCP, LABEL_UNCLEAR_REPRINT, "1203");
+	test_unclear_print(st, PRINT_TCP, LABEL_UNCLEAR_HOLD, "1204");
 	test_config();
 	shipx_release(&sx);
 	store_close(st);
