@@ -23,6 +23,9 @@ if ! command -v umockdev-run >/dev/null; then
 	echo "FAIL: umockdev-run missing (scripts/bootstrap-packages.txt lists umockdev)" >&2
 	exit 1
 fi
+# umockdev-run preloads its own library (LD_PRELOAD) ahead of the sanitizer
+# runtime; ASan then refuses to start unless told the order is fine.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0

@@ -884,6 +884,7 @@ static void test_config(void)
 		return;
 	CHECK_OK(label_setup_load(config_view(c), "", &ls, &d));
 	CHECK_INT(ls.on_unclear, LABEL_UNCLEAR_HOLD);
+	label_setup_release(&ls);
 	config_free(c);
 	diag_release(&d);
 
