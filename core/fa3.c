@@ -3,6 +3,7 @@
 #include "core/fa3.h"
 
 #include "base/err.h"
+#include "base/lazylib.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -266,6 +267,14 @@ out:
 	return rc;
 }
 
+/* libcrypto is opened on first use (base/lazylib.h): the agent's idle
+ * process must not map it (test_shipx checks), and only `docs xml` and the
+ * PDF's KOD I ever hash. The prototypes come from <openssl/evp.h>. */
+static const char *const fa3_crypto_names[] = {"EVP_Digest", "EVP_sha256"};
+static void *fa3_crypto_fns[2];
+static struct lazylib fa3_crypto =
+    LAZYLIB_INIT("libcrypto.so.3", "libssl3", fa3_crypto_names, fa3_crypto_fns);
+
 int fa3_hash_b64url(const void *data, size_t len, char out[44])
 {
 	static const char tab[] =
@@ -274,7 +283,13 @@ int fa3_hash_b64url(const void *data, size_t len, char out[44])
 	unsigned int mdlen = 0;
 	size_t o = 0;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (lazylib_load(&fa3_crypto))
+		return -PL_ENOTSUP; /* lazylib_error() says which package is missing */
+	int (*digest)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *,
+		      ENGINE *) = (int (*)(const void *, size_t, unsigned char *, unsigned int *,
+					   const EVP_MD *, ENGINE *))lazylib_fn(&fa3_crypto, 0);
+	const EVP_MD *(*sha256)(void) = (const EVP_MD *(*)(void))lazylib_fn(&fa3_crypto, 1);
+	if (!digest(data, len, md, &mdlen, sha256(), NULL) || mdlen != 32)
 		return -PL_EIO;
 	for (size_t i = 0; i < 32; i += 3) {
 		uint32_t v = (uint32_t)md[i] << 16;
