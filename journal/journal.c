@@ -875,7 +875,8 @@ static int work_ids(struct journal *j, const int64_t *ids, size_t n, volatile si
 						outcome_from_job(&outs[i], &jb, -PL_ESTATE);
 						snprintf(outs[i].message, sizeof(outs[i].message),
 							 "an earlier job on '%s' is unsettled: "
-							 "resolve it first",
+							 "see `packline jobs list`, then "
+							 "`packline jobs resolve ID`",
 							 jb.resource);
 					}
 					done[i] = true;
@@ -913,7 +914,8 @@ static int work_ids(struct journal *j, const int64_t *ids, size_t n, volatile si
 						    rc == -PL_ENOTSUP
 							? "no effect for '%s' here"
 							: "an earlier job on '%s' is unsettled: "
-							  "resolve it first",
+							  "see `packline jobs list`, then "
+							  "`packline jobs resolve ID`",
 						    rc == -PL_ENOTSUP ? jb.kind : jb.resource);
 					}
 					done[i] = true;
