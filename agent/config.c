@@ -126,6 +126,21 @@ static void err_at(struct loader *L, int line, int col, const char *fmt, ...)
 	diag_add(L->d, where, "%s", msg);
 }
 
+static void warn_at(struct loader *L, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void warn_at(struct loader *L, int line, int col, const char *fmt, ...)
+{
+	char where[1100], msg[512];
+	va_list ap;
+
+	where_at(L, line, col, where, sizeof(where));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warn(L->d, where, "%s", msg);
+}
+
 /* fgets-like reader for ini_parse_stream that counts lines and keeps the raw text. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -696,6 +711,36 @@ static size_t name_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* A [name] or [name "x"] section is in the file. */
+static bool section_present(const struct config *c, const char *name)
+{
+	for (size_t j = 0; j < c->nkv; j++)
+		if (strcmp(c->kv[j].section, name) == 0)
+			return true;
+	return config_has_section(c, name, NULL);
+}
+
+/* The comma-separated step list `then` has `step`. */
+static bool then_has(const char *then, const char *step)
+{
+	size_t n = strlen(step);
+
+	for (const char *p = then; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		const char *e = p;
+		while (*e && *e != ',')
+			e++;
+		const char *t = e;
+		while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+			t--;
+		if ((size_t)(t - p) == n && strncmp(p, step, n) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
 /* The backend of every rule against its kind and what is configured, so a
  * typo does not leave documents pending forever and a receipt never goes to
  * a backend that is not a fiscal printer. */
@@ -742,18 +787,51 @@ static void finish_rule_backends(struct loader *L)
 			continue;
 		}
 		if (issue_backends[found].section &&
-		    !config_has_section(L->c, issue_backends[found].section, NULL)) {
-			bool any = false;
-			for (size_t j = 0; j < L->c->nkv && !any; j++)
-				any =
-				    strcmp(L->c->kv[j].section, issue_backends[found].section) == 0;
-			if (!any)
-				err_at(L, r->backend_line, r->backend_col,
-				       "rule '%s': backend '%s' needs a [%s] section, and there is "
-				       "none",
-				       r->name, r->backend, issue_backends[found].section);
+		    !section_present(L->c, issue_backends[found].section))
+			err_at(L, r->backend_line, r->backend_col,
+			       "rule '%s': backend '%s' needs a [%s] section, and there is "
+			       "none",
+			       r->name, r->backend, issue_backends[found].section);
+	}
+}
+
+/* What a rule asks for without naming a backend, against what is
+ * configured (defect 6 of issue #18). Warnings, not errors: one rules file
+ * is shared by stations with and without a label printer, and the outcome
+ * is stated: a receipt rule with no fiscal printer fails its orders (says
+ * so on each), a label step with no [label] is skipped (says so on each). */
+static void finish_rule_needs(struct loader *L)
+{
+	bool printer = section_present(L->c, "printer"), label = section_present(L->c, "label");
+	char rx[400] = "", lb[400] = "";
+	int rx_line = 0, lb_line = 0;
+
+	for (size_t i = 0; i < L->nrules; i++) {
+		const struct cfg_rule *r = &L->rules[i];
+		enum doc_kind k;
+		size_t n;
+
+		if (!r->backend[0] && !printer && doc_kind_parse(r->issue, &k) == 0 &&
+		    (k == DOC_RECEIPT || k == DOC_RECEIPT_NIP)) {
+			n = strlen(rx);
+			snprintf(rx + n, sizeof(rx) - n, "%s'%s'", n ? ", " : "", r->name);
+			rx_line = rx_line ? rx_line : r->issue_line;
+		}
+		if (!label && then_has(r->then, "label")) {
+			n = strlen(lb);
+			snprintf(lb + n, sizeof(lb) - n, "%s'%s'", n ? ", " : "", r->name);
+			lb_line = lb_line ? lb_line : r->then_line;
 		}
 	}
+	if (rx[0])
+		warn_at(L, rx_line, 1,
+			"no [printer] section, but rules %s issue receipts (a receipt needs a "
+			"fiscal printer): their orders fail until one is configured",
+			rx);
+	if (lb[0])
+		warn_at(L, lb_line, 1,
+			"no [label] section, but rules %s say then = label: labels are skipped",
+			lb);
 }
 
 static void finish_templates(struct loader *L)
@@ -836,6 +914,7 @@ int config_load(struct config **out, const char *path, struct diag *d)
 	finish_numbering(&L);
 	finish_rules(&L);
 	finish_rule_backends(&L);
+	finish_rule_needs(&L);
 	finish_templates(&L);
 	config_set_view(c);
 	finish_modules(c, d);

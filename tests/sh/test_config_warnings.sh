@@ -24,9 +24,28 @@ has "$T/out" "ok (1 rules)" "still ok"
 [ "$rc" = 0 ] && ok || bad "rules check with warnings: exit $rc, want 0"
 has "$T/out" "did you mean 'paid'" "rules check shows the warning"
 
+# defect 6: what the rules ask for against what is configured. The example
+# rules alone (no printer, no label printer) say what will happen, once each.
 "$P" config check "$SRC/examples/packline.ini" >"$T/out" 2>"$T/err"; rc=$?
-[ "$rc" = 0 ] && ok || bad "example config: exit $rc, want 0"
-if grep -q "warning" "$T/out" "$T/err"; then bad "example config has warnings"; cat "$T/out" >&2; else ok; fi
+[ "$rc" = 0 ] && ok || bad "example rules alone: exit $rc, want 0"
+has "$T/out" "warning: no \[printer\] section, but rules 'receipt-requested', 'default' issue receipts" \
+	"receipt rules without a fiscal printer"
+has "$T/out" "warning: no \[label\] section, but rules 'wz-requested'.* say then = label: labels are skipped" \
+	"label steps without a label printer"
+[ "$(grep -c warning "$T/out")" = 2 ] && ok || bad "one warning per missing section"
+# the example as the demo completes it (scripts/demo.sh): no warnings
+{
+	cat "$SRC/examples/packline.ini"
+	printf '\n[printer "fiscal"]\ntransport = tcp:127.0.0.1:9\n'
+	printf '\n[label]\ntemplate = %s/examples/labels/packing.zpl.tmpl\nprinter = file\nfile = %s/l.zpl\n' "$SRC" "$T"
+} >"$T/full.ini"
+"$P" config check "$T/full.ini" >"$T/out" 2>"$T/err"; rc=$?
+[ "$rc" = 0 ] && ok || bad "example config completed: exit $rc, want 0: $(cat "$T/out" "$T/err")"
+if grep -q "warning" "$T/out" "$T/err"; then bad "example config completed has warnings"; cat "$T/out" >&2; else ok; fi
+# a rule naming no backend for a receipt in a file without [printer]
+printf '[rule "r"]\nwhen = true\nissue = receipt\nthen = email\n' >"$T/r.ini"
+"$P" config check "$T/r.ini" >"$T/out" 2>"$T/err"
+has "$T/out" "r.ini:3:1: warning: no \[printer\] section, but rules 'r' issue receipts" "a receipt rule with no backend needs a printer"
 
 echo "test_config_warnings: $pass passed, $fail failed"
 [ "$fail" = 0 ]
