@@ -226,6 +226,52 @@ same "$(sqlite3 "$DB5" "select total_gross from documents where number='KOR/2026
 expect_rc 1 "shipping twice" pl5 orders return ZK/2026/10042 --delivery --reason "x"
 has "$T/err" "already refunded" "shipping refunded once"
 
+# ---- two (four) returns of one document at the same moment ----------------
+# Each return reads what was taken back before and records its correction
+# intent in one store transaction: together they never take back more than
+# was invoiced, and the correction numbers stay gapless and unique.
+DB6=$T/p6.db
+pl6() { "$P" --config "$CFG" --store "sqlite:$DB6" "$@"; }
+expect_rc 0 "import (concurrent returns)" pl6 orders import "$INV"
+expect_rc 0 "process (concurrent returns)" pl6 process
+pids=()
+for i in 1 2 3 4; do
+	pl6 orders return ZK/2026/10042 --line 1=3 --reason "race $i" >"$T/r$i.out" 2>"$T/r$i.err" &
+	pids+=($!)
+done
+rcs=
+for p in "${pids[@]}"; do
+	wait "$p"
+	rcs+="$? "
+done
+rcs=$(printf '%s\n' $rcs | sort | tr '\n' ' ')
+same "$rcs" "0 1 1 1 " "4 returns of 3 of 4 at once: one taken, three refused"
+same "$(cat "$T"/r*.err | grep -c "more than the 1 left")" 3 "the refused ones say what is left"
+same "$(sqlite3 "$DB6" "select count(*) from documents where kind='correction'")" 1 "one correction"
+same "$(sqlite3 "$DB6" "select total_gross from documents where kind='correction'")" -12897 "for 3 x 42.99"
+rm -f "$T"/r*.out "$T"/r*.err
+DB7=$T/p7.db
+pl7() { "$P" --config "$CFG" --store "sqlite:$DB7" "$@"; }
+expect_rc 0 "import (concurrent returns 2)" pl7 orders import "$INV"
+expect_rc 0 "process (concurrent returns 2)" pl7 process
+pids=()
+for i in 1 2 3 4 5; do
+	pl7 orders return ZK/2026/10042 --line 1=1 --reason "one of five $i" >"$T/r$i.out" 2>"$T/r$i.err" &
+	pids+=($!)
+done
+rcs=
+for p in "${pids[@]}"; do
+	wait "$p"
+	rcs+="$? "
+done
+rcs=$(printf '%s\n' $rcs | sort | tr '\n' ' ')
+same "$rcs" "0 0 0 0 1 " "5 returns of 1 of 4 at once: four taken, one refused"
+same "$(sqlite3 "$DB7" "select count(*) || ' ' || sum(total_gross) from documents where kind='correction'")" \
+	"4 -17196" "four corrections of 42.99"
+same "$(sqlite3 "$DB7" "select group_concat(number, ' ') from (select number from documents where kind='correction' order by number)")" \
+	"KOR/2026/0001 KOR/2026/0002 KOR/2026/0003 KOR/2026/0004" "numbers gapless and unique"
+same "$(sqlite3 "$DB7" "select count(*) from documents where kind='correction' and state <> 'issued'")" 0 "all issued"
+
 # a rule cannot issue a refund: the kind follows from what is corrected
 printf '[rule "r"]\nwhen = true\nissue = refund\n' >"$T/refund-rule.ini"
 expect_rc 1 "issue = refund in a rule" "$P" rules check "$T/refund-rule.ini"
