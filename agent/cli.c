@@ -14,6 +14,7 @@
 #include "agent/process.h"
 #include "agent/receipt_job.h"
 #include "effects/docfx.h"
+#include "effects/fiscal_return.h"
 #include "effects/receipt.h"
 #include "journal/journal.h"
 #include "agent/returns.h"
@@ -1015,6 +1016,9 @@ static int open_env(struct cli *cli, struct process_env *env)
 		if (!rc && cli->receipts.lazy) {
 			cli->receipts.docs = cli->docs;
 			rc = journal_register(cli->journal, &receipt_ops, &cli->receipts);
+			if (!rc)
+				rc = journal_register(cli->journal, &fiscal_return_ops,
+						      &cli->receipts);
 		}
 		/* old data: a document left pending by a job that was done (#8) */
 		if (!rc)
@@ -1087,6 +1091,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;
 		rc = journal_register(j, &receipt_ops, &cli->pool_receipts[index]);
+		if (!rc)
+			rc = journal_register(j, &fiscal_return_ops, &cli->pool_receipts[index]);
 	}
 	return rc;
 }

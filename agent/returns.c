@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "core/correction.h"
 #include "effects/docfx.h"
+#include "effects/receipt.h"
 #include "journal/journal.h"
 
 #include <stdarg.h>
@@ -207,6 +208,86 @@ static bool has_pending_printer_return(const struct document *pr, size_t n)
 	return false;
 }
 
+struct job_of_doc {
+	int64_t doc_id, job_id;
+};
+
+static int job_of_doc_cb(const struct job *j, void *arg)
+{
+	struct job_of_doc *f = arg;
+
+	if (j->doc_id != f->doc_id || strcmp(j->kind, "fiscal_return") != 0)
+		return 0;
+	f->job_id = j->id;
+	return 1;
+}
+
+/* A goods return already asked of the printer and not printed yet (a run
+ * stopped before, or while, it was sent): work its job now - the effect's
+ * lookup asks the printer first, so it is never paid out twice. */
+static int work_printer_return(const struct process_env *env, const struct document *orig,
+			       const struct document *pr, size_t npr, struct process_row *row,
+			       struct process_report *rep)
+{
+	static const enum job_state open[] = {JOB_PENDING, JOB_SENDING, JOB_UNKNOWN};
+	struct journal_outcome oc;
+	struct job_of_doc f = {0, 0};
+	struct job jb;
+	struct document d;
+	char gross[32];
+	int rc;
+
+	for (size_t i = 0; i < npr && !f.job_id; i++) {
+		if (pr[i].kind != DOC_REFUND || pr[i].state != DOC_PENDING ||
+		    strcmp(pr[i].backend, "posnet") != 0)
+			continue;
+		f.doc_id = pr[i].id;
+		for (size_t s = 0; s < sizeof(open) / sizeof(open[0]) && !f.job_id; s++)
+			if (store_job_list(env->st, open[s], job_of_doc_cb, &f) < 0)
+				return -PL_ESTORE;
+	}
+	if (!f.job_id) {
+		outcome(row, "fiscal return pending on printer (receipt %s)", orig->number);
+		rep->pending++;
+		return 0;
+	}
+	row->job_id = f.job_id;
+	snprintf(row->job_kind, sizeof(row->job_kind), "fiscal_return");
+	memset(&oc, 0, sizeof(oc));
+	rc = journal_work_ids(env->journal, &f.job_id, 1, env->stop, &oc);
+	if (rc == -PL_EBUSY) {
+		outcome(row, "fiscal return pending on printer (stopped; the intent is kept)");
+		rep->pending++;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	memset(&jb, 0, sizeof(jb));
+	doc_init(&d);
+	rc = store_job_get(env->st, f.job_id, &jb);
+	if (!rc)
+		rc = store_doc_get(env->st, f.doc_id, &d);
+	if (!rc) {
+		money_format(d.total_gross < 0 ? -d.total_gross : d.total_gross, gross,
+			     sizeof(gross));
+		row->kind = d.kind;
+		row->gross = d.total_gross;
+		if (d.state == DOC_ISSUED) {
+			outcome(row, "%s: goods return of %s on the fiscal printer for receipt %s",
+				oc.performed ? "printed" : "found printed", gross, orig->number);
+			rep->issued++;
+		} else {
+			outcome(row, "fiscal return pending on printer (receipt %s): %s",
+				orig->number,
+				oc.message[0] ? oc.message : job_state_name(jb.state));
+			rep->pending++;
+		}
+	}
+	job_release(&jb);
+	doc_release(&d);
+	return rc ? -PL_ESTORE : 0;
+}
+
 /* FNV-1a over the cumulative quantities: a key suffix that names them. */
 static uint64_t qty_hash(const int64_t *q, size_t n)
 {
@@ -270,7 +351,7 @@ static int issue(const struct process_env *env, const struct order *o, const str
 	enum doc_kind kind = DOC_CORRECTION;
 	const char *be;
 	int64_t *qty = NULL, job_id = 0;
-	bool was_done = false, zero = false;
+	bool was_done = false, zero = false, printer_return = false;
 	cJSON *ev = NULL;
 	int rc;
 
@@ -286,9 +367,10 @@ static int issue(const struct process_env *env, const struct order *o, const str
 	}
 	rc = correction_build(orig, pr, npr, take, orig->nlines, pl_now(), &c, err, sizeof(err));
 	if (rc == -PL_ENOTFOUND) {
-		if (has_pending_printer_return(pr, npr))
-			outcome(row, "fiscal return pending on printer (receipt %s)", orig->number);
-		else if (npr)
+		if (has_pending_printer_return(pr, npr)) {
+			rc = work_printer_return(env, orig, pr, npr, row, rep);
+			goto out;
+		} else if (npr)
 			outcome(row, "already corrected (%s: nothing more to take back)",
 				orig->number);
 		else
@@ -337,11 +419,22 @@ static int issue(const struct process_env *env, const struct order *o, const str
 			 (unsigned long long)ts.tv_sec, (unsigned long)ts.tv_nsec,
 			 (unsigned long)getpid());
 	}
-	docfx_correction_resource(orig->id, resource, sizeof(resource));
+	printer_return = kind == DOC_REFUND && strcmp(be, "posnet") == 0;
+	if (printer_return) {
+		/* a goods return on the fiscal printer (effects/fiscal_return.h):
+		 * one thing at a time on the printer, refunds of one receipt too */
+		if (receipt_resource("fiscal", resource, sizeof(resource))) {
+			rc = -PL_ETOOBIG;
+			goto out;
+		}
+	} else {
+		docfx_correction_resource(orig->id, resource, sizeof(resource));
+	}
 	in.o = o;
 	in.kind = kind;
 	in.backend = be;
-	in.job_kind = "document";
+	in.job_kind = printer_return ? "fiscal_return" : "document";
+	in.printer = printer_return ? "fiscal" : NULL;
 	in.resource = resource;
 	in.corrects_id = orig->id;
 	in.suffix = sfx;
@@ -359,7 +452,7 @@ static int issue(const struct process_env *env, const struct order *o, const str
 	if (rc)
 		goto out;
 	row->job_id = job_id;
-	snprintf(row->job_kind, sizeof(row->job_kind), "document");
+	snprintf(row->job_kind, sizeof(row->job_kind), "%s", in.job_kind);
 	memset(&oc, 0, sizeof(oc));
 	rc = journal_work_ids(env->journal, &job_id, 1, env->stop, &oc);
 	if (rc == -PL_EBUSY) {
@@ -394,6 +487,18 @@ static int issue(const struct process_env *env, const struct order *o, const str
 		outcome(row, "fiscal return pending on printer: receipt %s, %zu line(s), %s",
 			orig->number, d.nlines, gross);
 		rep->pending++;
+	} else if (d.state == DOC_ISSUED && printer_return) {
+		money_format(d.total_gross < 0 ? -d.total_gross : d.total_gross, gross,
+			     sizeof(gross));
+		outcome(row, "%s: goods return of %s on the fiscal printer for receipt %s",
+			was_done                     ? "already printed"
+			: oc.performed || !oc.job_id ? "printed"
+						     : "printed by another run",
+			gross, orig->number);
+		if (was_done)
+			rep->skipped++;
+		else
+			rep->issued++;
 	} else if (d.state == DOC_ISSUED) {
 		rc = nothing_left(env, orig, &zero);
 		if (rc)

@@ -135,7 +135,7 @@ bad:
 	return -PL_EINVAL;
 }
 
-static void counters_add(cJSON *parent, const char *name, const struct posnet_counters *c)
+void receipt_counters_add(cJSON *parent, const char *name, const struct posnet_counters *c)
 {
 	cJSON *o = cJSON_AddObjectToObject(parent, name);
 
@@ -150,7 +150,7 @@ static void counters_add(cJSON *parent, const char *name, const struct posnet_co
 	cJSON_AddNumberToObject(o, "di", (double)c->di);
 }
 
-static bool counters_parse(const cJSON *o, struct posnet_counters *c)
+bool receipt_counters_parse(const cJSON *o, struct posnet_counters *c)
 {
 	if (!cJSON_IsObject(o))
 		return false;
@@ -177,7 +177,7 @@ static cJSON *rx_ev(struct journal_job *jj, const struct rx *x)
 	cJSON *ev = journal_ev(jj);
 
 	if (ev && x->have_before)
-		counters_add(ev, "before", &x->before);
+		receipt_counters_add(ev, "before", &x->before);
 	return ev;
 }
 
@@ -235,7 +235,7 @@ static struct posnet_dev *rx_dev(struct journal_job *jj)
 }
 
 /* Open the printer of a lazy effect for the claimed job. */
-static int rx_open(struct journal_job *jj)
+int receipt_fx_open(struct journal_job *jj)
 {
 	struct receipt_fx *fx = journal_arg(jj);
 	int rc;
@@ -284,7 +284,7 @@ static int rx_done(struct journal_job *jj, struct rx *x, const char *how,
 	if (ev) {
 		cJSON_AddStringToObject(ev, "how", how);
 		if (have_after)
-			counters_add(ev, "after", &after);
+			receipt_counters_add(ev, "after", &after);
 	}
 	return journal_done(jj, ev, key[0] ? key : "posnet");
 }
@@ -305,7 +305,7 @@ static int rx_prepare(struct journal_job *jj)
 	doc_init(&x->d);
 	posnet_receipt_init(&x->r);
 	journal_set_state(jj, x);
-	x->have_before = counters_parse(
+	x->have_before = receipt_counters_parse(
 	    cJSON_GetObjectItemCaseSensitive(journal_evidence(jj), "before"), &x->before);
 	if (content) {
 		/* a direct call journalled the content itself */
@@ -418,7 +418,7 @@ static int rx_attempt(struct journal_job *jj, struct rx *x)
 static int rx_perform(struct journal_job *jj)
 {
 	struct rx *x = journal_state(jj);
-	int rc = rx_open(jj);
+	int rc = receipt_fx_open(jj);
 
 	if (rc)
 		return rc; /* nothing sent: the engine fails the pending job */
@@ -444,12 +444,12 @@ static enum journal_verdict rx_lookup(struct journal_job *jj, char *why, size_t 
 	char order_number[64] = "";
 	int rc;
 
-	if (rx_open(jj)) {
+	if (receipt_fx_open(jj)) {
 		snprintf(why, cap, "%s", journal_message(jj));
 		return JOURNAL_V_RETRY;
 	}
 	dev = rx_dev(jj);
-	if (!counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "before"), &before)) {
+	if (!receipt_counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "before"), &before)) {
 		snprintf(why, cap, "no counters were journalled before sending");
 		return JOURNAL_V_UNDECIDABLE;
 	}
@@ -506,16 +506,21 @@ static enum journal_verdict rx_lookup(struct journal_job *jj, char *why, size_t 
 	}
 }
 
-static void rx_release(struct journal_job *jj)
+void receipt_fx_close(struct receipt_fx *fx)
 {
-	struct receipt_fx *fx = journal_arg(jj);
-	struct rx *x = journal_state(jj);
-
 	if (fx->lazy && fx->dev) {
 		/* the printer's line is free for the next claimer */
 		posnet_dev_close(fx->dev);
 		fx->dev = NULL;
 	}
+}
+
+static void rx_release(struct journal_job *jj)
+{
+	struct receipt_fx *fx = journal_arg(jj);
+	struct rx *x = journal_state(jj);
+
+	receipt_fx_close(fx);
 	if (!x)
 		return;
 	posnet_receipt_release(&x->r);
@@ -564,8 +569,8 @@ static void fill_result(struct store *st, int64_t id, struct receipt_result *res
 	res->job_id = id;
 	res->attempt = jb.attempt;
 	ev = jb.result ? cJSON_Parse(jb.result) : NULL;
-	counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "before"), &res->before);
-	counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "after"), &res->after);
+	receipt_counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "before"), &res->before);
+	receipt_counters_parse(cJSON_GetObjectItemCaseSensitive(ev, "after"), &res->after);
 	if (jb.state == JOB_DONE)
 		journal_json_str(ev, "key", res->key, sizeof(res->key));
 	if (!res->message[0])

@@ -58,6 +58,16 @@ struct receipt_fx {
 
 extern const struct journal_effect_ops receipt_ops; /* kind "receipt" */
 
+/* For the effects that share the printer (effects/fiscal_return.h): open a
+ * lazy effect's printer for the claimed job (journal_msg says why not;
+ * -PL_EDEVICE), and close it again when the job is settled. */
+int receipt_fx_open(struct journal_job *jj);
+void receipt_fx_close(struct receipt_fx *fx);
+/* The counters as the evidence JSON object `name` of parent, and back
+ * (false when absent or without rd/bn). */
+void receipt_counters_add(cJSON *parent, const char *name, const struct posnet_counters *c);
+bool receipt_counters_parse(const cJSON *o, struct posnet_counters *c);
+
 /* "printer:<name>" */
 int receipt_resource(const char *printer, char *out, size_t cap);
 

@@ -111,7 +111,8 @@ has "$T/out" "-92.97" "the whole receipt back"
 same "$(q "select d.kind || ' ' || d.state || ' ' || r.number from documents d join documents r on r.id=d.corrects_id where d.number='ZW/2026/0001'")" \
 	"refund issued PAR/2026/000001" "refund stored, issued, corrects the receipt"
 
-# the printer path: the return request for the fiscal printer, pending
+# the printer path: a goods return on the fiscal printer (effects/fiscal_return.h),
+# printed once, the refund document issued with it
 cat "$T/sim.ini" >"$T/printer.ini"
 printf '\n[returns]\nreceipt = printer\n' >>"$T/printer.ini"
 DB2=$T/p2.db
@@ -122,13 +123,16 @@ expect_rc 0 "process (printer path)" pl2 process
 edit '.status="returned" | .lines[0].returned=1' "$REC" "$T/rec-ret.json"
 expect_rc 0 "import a receipt return" pl2 orders import "$T/rec-ret.json"
 expect_rc 0 "process a receipt return (printer path)" pl2 process ZK/2026/10043
-has "$T/out" "fiscal return pending on printer: receipt PAR/2026/000001, 1 line(s)" "return request pending"
+has "$T/out" "printed: goods return of 39.99 on the fiscal printer for receipt PAR/2026/000001" "goods return printed"
 hasnt "$T/out" "nothing to correct" "never silence (printer path)"
-same "$(sqlite3 "$DB2" "select kind || ' ' || state || ' ' || backend || ' [' || number || ']' from documents where kind='refund'")" \
-	"refund pending posnet []" "request stored for the printer's return effect, unnumbered"
+same "$(sqlite3 "$DB2" "select kind || ' ' || state || ' ' || backend || ' ' || total_gross from documents where kind='refund'")" \
+	"refund issued posnet -3999" "refund document issued with the printer's return"
+same "$(sqlite3 "$DB2" "select state || ' ' || json_extract(result, '$.sum') from jobs where kind='fiscal_return'")" \
+	"done 3999" "the return's job done, its sum journalled"
 expect_rc 0 "process again (printer path)" pl2 process ZK/2026/10043
-has "$T/out" "fiscal return pending on printer" "still pending, said again"
-same "$(sqlite3 "$DB2" "select count(*) from documents where kind='refund'")" 1 "one request"
+hasnt "$T/out" "printed: goods return" "not printed again"
+same "$(sqlite3 "$DB2" "select count(*) from documents where kind='refund'")" 1 "one refund"
+same "$(sqlite3 "$DB2" "select count(*) from jobs where kind='fiscal_return'")" 1 "one return job"
 # a receipt never printed (no printer): nothing was sold, nothing is refunded - and it is said
 DB6=$T/p6.db
 expect_rc 0 "import (unprinted)" "$P" --config "$CFG" --store "sqlite:$DB6" orders import "$REC"
