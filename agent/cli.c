@@ -1204,7 +1204,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		/* effects run on worker threads: one slow printer never holds up
 		 * the invoices, and this thread only imports, records and watches */
 		const char *w = getenv("PL_JOURNAL_WORKERS");
-		long n = w ? strtol(w, NULL, 10) : 2;
+		long long n = 2, ms = 0;
 		static struct cli_reload r; /* large: not on the stack */
 		const char *lease = getenv("PL_JOURNAL_LEASE_MS");
 		struct run_settings set = {
@@ -1220,10 +1220,20 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		    .station = cli->cfg->station,
 		    .dsn = cli->store_dsn ? cli->store_dsn : cli->cfg->store,
 		};
-		if (lease)
-			r.jc.lease_ms = strtol(lease, NULL, 10);
-		if (n < 0 || n > CLI_MAX_WORKERS)
-			n = 2;
+		if (w) {
+			const char *why = parse_count(w, 0, CLI_MAX_WORKERS, &n);
+			if (why) {
+				fprintf(
+				    stderr,
+				    "packline: PL_JOURNAL_WORKERS takes 0 to %d worker threads, "
+				    "not '%s' (%s)\n",
+				    CLI_MAX_WORKERS, w, why);
+				return CLI_ECONFIG;
+			}
+		}
+		/* checked strictly by open_env() already */
+		if (lease && !parse_count(lease, 1, 86400000, &ms))
+			r.jc.lease_ms = ms;
 		r.nworkers = (size_t)n;
 		if (n > 0) {
 			rc = journal_pool_start(&env.pool, &r.jc, (size_t)n, pool_setup, cli);

@@ -185,6 +185,8 @@ expect_rc 2 "docs show #12abc (reason)" pl docs show '#12abc'
 has "$T/err" "characters after the number" "docs show #12abc names the trailing characters"
 PL_JOURNAL_LEASE_MS=5s expect_rc 3 "process with PL_JOURNAL_LEASE_MS=5s" pl process
 has "$T/err" "PL_JOURNAL_LEASE_MS takes milliseconds" "a bad PL_JOURNAL_LEASE_MS is refused, not read as 5"
+PL_JOURNAL_WORKERS=2x expect_rc 3 "run with PL_JOURNAL_WORKERS=2x" pl run --once
+has "$T/err" "PL_JOURNAL_WORKERS takes 0 to 8 worker threads, not .2x." "a bad PL_JOURNAL_WORKERS is refused, not read as 2"
 expect_rc 2 "orders list --status bogus" pl orders list --status bogus
 has "$T/err" "accepted" "--status bogus lists the known values"
 expect_rc 0 "orders list --status accepted" pl orders list --status accepted
