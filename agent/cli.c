@@ -10,7 +10,7 @@
 #include "agent/config.h"
 #include "agent/import.h"
 #include "agent/jobs_cli.h"
-#include "agent/label_job.h"
+#include "effects/label.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
 #include "effects/docfx.h"

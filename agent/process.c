@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent/process.c - decide an order's document and issue it. */
 #include "agent/process.h"
-#include "agent/label_job.h"
+#include "effects/label.h"
 #include "agent/receipt_job.h"
 #include "agent/returns.h"
 #include "effects/docfx.h"

@@ -17,7 +17,7 @@
  *
  * usage: bench_labels [N_JOBS] [N_RENDER]   (PL_SRC = source root, default ".")
  */
-#include "agent/label_job.h"
+#include "effects/label.h"
 #include "store/store.h"
 #include "base/clock.h"
 #include "base/diag.h"

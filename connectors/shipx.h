@@ -9,7 +9,7 @@
  * and creation time and matches `reference` itself (the API has no reference
  * filter). shipx_ensure() does exactly that, so a parcel never gets two
  * shipments; the label job also journals the shipment id as soon as it is
- * known (agent/label_job.c).
+ * known (effects/label.c).
  *
  * Shipments are confirmed asynchronously (offers are bought in the
  * background): shipx_wait_confirmed() polls GET /v1/shipments/{id} with a

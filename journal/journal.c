@@ -413,9 +413,12 @@ static int step(struct journal_job *jj, enum job_state to, bool new_attempt, cJS
 		ev = journal_ev(jj);
 	if (!ev)
 		return -PL_ENOMEM;
-	if (new_attempt)
-		cJSON_ReplaceItemInObjectCaseSensitive(ev, "attempt",
-						       cJSON_CreateNumber(jj->job.attempt + 1));
+	if (new_attempt) {
+		/* delete + add: a carried evidence may lack the field (replace
+		 * would then leak the new item) */
+		cJSON_DeleteItemFromObjectCaseSensitive(ev, "attempt");
+		cJSON_AddNumberToObject(ev, "attempt", jj->job.attempt + 1);
+	}
 	if (!cJSON_GetObjectItemCaseSensitive(ev, "phase"))
 		cJSON_AddStringToObject(ev, "phase", phase);
 	if (jj->message[0] && !cJSON_GetObjectItemCaseSensitive(ev, "message"))
@@ -474,6 +477,17 @@ static int step(struct journal_job *jj, enum job_state to, bool new_attempt, cJS
 int journal_sending(struct journal_job *jj, cJSON *ev)
 {
 	return step(jj, JOB_SENDING, false, ev, "sending", false, 0, false, DOC_PENDING, NULL);
+}
+
+int journal_evidence_commit(struct journal_job *jj, cJSON *ev)
+{
+	if (jj->job.state != JOB_SENDING && jj->job.state != JOB_UNKNOWN) {
+		cJSON_Delete(ev);
+		return -PL_ESTATE;
+	}
+	return step(jj, jj->job.state, false, ev,
+		    jj->job.state == JOB_SENDING ? "sending" : "unknown", false, 0, false,
+		    DOC_PENDING, NULL);
 }
 
 int journal_done(struct journal_job *jj, cJSON *ev, const char *remote_id)
@@ -582,9 +596,20 @@ static int reconcile(struct journal_job *jj)
 		}
 		rc = step(jj, JOB_FAILED, false, cJSON_Duplicate(jj->ev, 1), "failed", false, 0,
 			  false, DOC_PENDING, NULL);
-		if (!rc)
-			rc = step(jj, JOB_PENDING, true, NULL, "pending", false, 0, false,
+		if (!rc) {
+			/* the new attempt starts from what the last one learnt (a
+			 * shipment id, the label bytes): only effects that read
+			 * journal_evidence() in perform see it */
+			cJSON *ev = cJSON_Duplicate(jj->ev, 1);
+			if (ev) {
+				cJSON_DeleteItemFromObjectCaseSensitive(ev, "phase");
+				cJSON_DeleteItemFromObjectCaseSensitive(ev, "message");
+				cJSON_DeleteItemFromObjectCaseSensitive(ev, "by");
+				cJSON_AddStringToObject(ev, "by", jj->j->owner);
+			}
+			rc = step(jj, JOB_PENDING, true, ev, "pending", false, 0, false,
 				  DOC_PENDING, NULL);
+		}
 		jj->message[0] = '\0';
 		return rc;
 	case JOURNAL_V_RETRY:

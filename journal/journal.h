@@ -227,6 +227,11 @@ int64_t journal_doc_id(const struct journal_job *jj);
  * -PL_ESTORE when the journal cannot be written (fail-stop). */
 /* Committed right before the first byte leaves. */
 int journal_sending(struct journal_job *jj, cJSON *ev);
+/* New evidence for the attempt in hand, the state kept (sending or unknown)
+ * and the claim with it: a long effect journals each fact as it learns it
+ * (a shipment id, the printer's job id), a lookup what it found before it
+ * answers. -PL_ESTATE in any other state. */
+int journal_evidence_commit(struct journal_job *jj, cJSON *ev);
 /* Done: the job's document (if any) becomes issued with `remote_id` in
  * the same transaction. `how` is "performed" or "recovered". */
 int journal_done(struct journal_job *jj, cJSON *ev, const char *remote_id);

@@ -10,7 +10,7 @@
  * mid-create) no second shipment is made; the configuration is checked when it loads.
  */
 #include "agent/config.h"
-#include "agent/label_job.h"
+#include "effects/label.h"
 #include "store/store.h"
 #include "base/clock.h"
 #include "base/diag.h"
@@ -596,6 +596,8 @@ static void test_unclear_print(struct store *st, enum print_type type, enum labe
 		free(got);
 		r = job_result(st, &o, &state);
 		CHECK_INT(state, JOB_DONE);
+		/* the new attempt went on from the evidence of the interrupted one */
+		CHECK_INT((int)cJSON_GetObjectItem(r, "print_try")->valuedouble, 2);
 	} else {
 		CHECK_INT(label_print(st, &ls, NULL, &o, &res), -PL_EUNKNOWN);
 		CHECK(strstr(res.message, "held for the operator") != NULL);
@@ -629,6 +631,65 @@ static void test_unclear_print(struct store *st, enum print_type type, enum labe
 	free(bytes);
 	if (lfd >= 0)
 		close(lfd);
+	order_release(&o);
+	label_setup_release(&ls);
+}
+
+static int count_attempt(const struct job_attempt *a, void *arg)
+{
+	(void)a;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The label is an effect of the ONE engine: an intent recorded by anyone is
+ * claimed and printed by a journal worker that knows only label_ops and the
+ * setup (the order loaded by the job's order id), its steps in the job's
+ * history; a job left SENDING by a dead owner is looked up, not resent. */
+static void test_engine_worker(struct store *st)
+{
+	struct label_setup ls;
+	struct label_fx fx = {0};
+	struct journal *j = NULL;
+	struct job job = {0};
+	struct order o;
+	char path[400], *file, *bytes;
+	size_t flen, jlen, ran = 0;
+	int steps = 0;
+	enum job_state state;
+	cJSON *r;
+
+	setup(&ls, LABEL_SRC_TEMPLATE, false, 203, "w.zpl");
+	snprintf(path, sizeof(path), "%s/w.zpl", dir);
+	order_fixture(st, &o, "0500");
+	fx.ls = &ls;
+	CHECK_OK(journal_open(&j, st, NULL));
+	CHECK_OK(journal_register(j, &label_ops, &fx));
+	CHECK_OK(label_job_key(&o, job.idem_key, sizeof(job.idem_key)));
+	snprintf(job.kind, sizeof(job.kind), "label");
+	job.order_id = o.id;
+	job.request = strdup("{\"order\":\"ZK/2026/0500\"}");
+	CHECK_INT(journal_intent(j, &job), 0);
+	CHECK(access(path, F_OK) != 0); /* an intent prints nothing */
+	CHECK_OK(journal_work_all(j, NULL, &ran));
+	CHECK(ran >= 1); /* also the bare job test_print_and_reprint left pending */
+	file = slurp(path, &flen);
+	bytes = journal_bytes(st, &o, &jlen);
+	CHECK(file && bytes && flen == jlen && memcmp(file, bytes, jlen) == 0);
+	CHECK(file && strstr(file, "^FDZK/2026/0500^FS") != NULL);
+	free(file);
+	free(bytes);
+	r = job_result(st, &o, &state);
+	CHECK_INT(state, JOB_DONE);
+	CHECK_STR(cJSON_GetObjectItem(r, "phase")->valuestring, "done");
+	CHECK_STR(cJSON_GetObjectItem(r, "by")->valuestring, journal_owner(j));
+	cJSON_Delete(r);
+	/* pending -> sending (label bytes) -> sending (print intent) -> sending (printer
+	 * job) -> done, each step in the history */
+	CHECK_OK(store_job_attempts(st, job.id, count_attempt, &steps));
+	CHECK(steps >= 4);
+	job_release(&job);
+	journal_close(j);
 	order_release(&o);
 	label_setup_release(&ls);
 }
@@ -933,6 +994,7 @@ int main(void)
 	test_unclear_create(st);
 	test_printer_failure(st, &sx);
 	test_cups(st);
+	test_engine_worker(st);
 	test_unclear_print(st, PRINT_FILE, LABEL_UNCLEAR_REPRINT, "1201");
 	test_unclear_print(st, PRINT_FILE, LABEL_UNCLEAR_HOLD, "1202");
 	test_unclear_print(st, PRINT_TCP, LABEL_UNCLEAR_REPRINT, "1203");
