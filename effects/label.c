@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* effects/label.c - the label effect on the journal engine (see label.h). */
+/* effects/label.c - the label effect on the journal engine (see label.h).
+ *
+ * Layout: base64 for the journalled bytes; the effect's slots (prepare,
+ * perform with its phases, lookup: CUPS by id/name, on_unclear); then the
+ * direct calls label_print/label_reprint (~290 lines) that the CLI and
+ * `process` use while labels are worked in place rather than by the worker
+ * pool. That is why this file is over ~800 lines: the direct calls move out
+ * (or go) when the pool performs labels. */
 #include "effects/label.h"
 #include "base/buf.h"
 #include "base/clock.h"

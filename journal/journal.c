@@ -3,6 +3,10 @@
  *
  * Layout: the engine and its owner identity; the lease keeper thread; the
  * helpers effects call; one job's run (journal_work_one); the loops.
+ * Over ~800 lines on purpose: claim, lookup, prepare, perform and settle
+ * share the private struct journal_job and its CAS bookkeeping, and split
+ * across files they would need that struct in a private header; the worker
+ * pool, which needs none of it, is already apart (journal_worker.c).
  */
 #include "journal/journal.h"
 #include "base/err.h"
