@@ -203,8 +203,8 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Kinds of job the engine and the agent record (journal_effect_ops.kind). */
-static const char *const job_kinds[] = {"receipt", "document", "label",
-					"invoice", "email",    "upload"};
+static const char *const job_kinds[] = {"receipt", "fiscal_return", "document", "label",
+					"invoice", "email",         "upload"};
 
 static void fmt_age(int64_t ms, char *out, size_t cap)
 {
@@ -257,11 +257,11 @@ int jobs_cli_list(const struct jobs_cli_ctx *cx, int argc, char **argv)
 			for (size_t i = 0; i < sizeof(job_kinds) / sizeof(job_kinds[0]); i++)
 				ok = ok || strcmp(optarg, job_kinds[i]) == 0;
 			if (!ok) {
-				fprintf(
-				    stderr,
-				    "packline: unknown job kind '%s' (valid: receipt, document, "
-				    "label, invoice, email, upload)\n",
-				    optarg);
+				fprintf(stderr, "packline: unknown job kind '%s' (valid:", optarg);
+				for (size_t i = 0; i < sizeof(job_kinds) / sizeof(job_kinds[0]);
+				     i++)
+					fprintf(stderr, "%s %s", i ? "," : "", job_kinds[i]);
+				fprintf(stderr, ")\n");
 				return CLI_EUSAGE;
 			}
 			jv.kind = optarg;

@@ -15,6 +15,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 rc=0; "$P" --store "$DB" jobs list --state bogus 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] || fail "bad --state exit $rc"
 grep -q 'valid: pending' "$T/err" || fail "no valid states listed"
+"$P" --store "$DB" jobs list --kind fiscal_return >/dev/null || fail "--kind fiscal_return refused"
+rc=0; "$P" --store "$DB" jobs list --kind bogus 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q 'valid: receipt, fiscal_return, document, label' "$T/err" || fail "bad --kind: exit $rc"
 rc=0; "$P" --store "$DB" jobs list --limit 0 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--limit 0 exit $rc"
 
