@@ -307,7 +307,8 @@ int jobs_cli_list(const struct jobs_cli_ctx *cx, int argc, char **argv)
 		ret = CLI_ESTORE;
 		goto out;
 	}
-	qsort(jv.v, jv.n, sizeof(*jv.v), by_id);
+	if (jv.n) /* qsort(NULL, 0) is undefined */
+		qsort(jv.v, jv.n, sizeof(*jv.v), by_id);
 	shown = limit > 0 && (size_t)limit < jv.n ? (size_t)limit : jv.n;
 	printf("%-5s %-8s %-34s %-9s %-4s %-3s %-16s %-28s %-5s %s\n", "ID", "KIND", "KEY", "STATE",
 	       "HELD", "TRY", "RESOURCE", "OWNER/LEASE", "AGE", "MESSAGE");
