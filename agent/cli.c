@@ -1234,6 +1234,11 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		/* checked strictly by open_env() already */
 		if (lease && !parse_count(lease, 1, 86400000, &ms))
 			r.jc.lease_ms = ms;
+		/* --once works every job on this thread and ends with nothing
+		 * claimable left; pool workers beside it would still hold jobs
+		 * when it ends, and be stopped with those undone */
+		if (once)
+			n = 0;
 		r.nworkers = (size_t)n;
 		if (n > 0) {
 			rc = journal_pool_start(&env.pool, &r.jc, (size_t)n, pool_setup, cli);
