@@ -111,19 +111,29 @@ static void where_at(const struct loader *L, int line, int col, char *out, size_
 		snprintf(out, size, "%s:%d", L->file, line);
 }
 
+/* An error or a warning at FILE:LINE[:COL] of the file being loaded. */
+static void vdiag_at(struct loader *L, bool warning, int line, int col, const char *fmt, va_list ap)
+{
+	char where[1100], msg[512];
+
+	where_at(L, line, col, where, sizeof(where));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (warning)
+		diag_warn(L->d, where, "%s", msg);
+	else
+		diag_add(L->d, where, "%s", msg);
+}
+
 static void err_at(struct loader *L, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void err_at(struct loader *L, int line, int col, const char *fmt, ...)
 {
-	char where[1100], msg[512];
 	va_list ap;
 
-	where_at(L, line, col, where, sizeof(where));
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vdiag_at(L, false, line, col, fmt, ap);
 	va_end(ap);
-	diag_add(L->d, where, "%s", msg);
 }
 
 static void warn_at(struct loader *L, int line, int col, const char *fmt, ...)
@@ -131,14 +141,11 @@ static void warn_at(struct loader *L, int line, int col, const char *fmt, ...)
 
 static void warn_at(struct loader *L, int line, int col, const char *fmt, ...)
 {
-	char where[1100], msg[512];
 	va_list ap;
 
-	where_at(L, line, col, where, sizeof(where));
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vdiag_at(L, true, line, col, fmt, ap);
 	va_end(ap);
-	diag_warn(L->d, where, "%s", msg);
 }
 
 /* fgets-like reader for ini_parse_stream that counts lines and keeps the raw text. */
