@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,6 @@ struct sidecar_hdr {
 	uint32_t op;  /* request: the op; reply: the handler's rc as int32 */
 	uint32_t len; /* payload bytes that follow */
 };
-
-static struct sidecar *sidecar_running_list;
 
 /* --- plumbing shared by both ends ------------------------------------- */
 
@@ -153,50 +152,59 @@ static void __attribute__((noreturn)) child_main(struct sidecar *sc, int fd, pid
 
 /* --- the agent's side -------------------------------------------------------- */
 
-static void list_remove(struct sidecar *sc)
+static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sidecar *sidecar_list; /* every sidecar ever started; never shrinks */
+static _Thread_local unsigned my_lane;
+
+void sidecar_use_lane(unsigned lane)
 {
-	for (struct sidecar **p = &sidecar_running_list; *p; p = &(*p)->next) {
-		if (*p == sc) {
-			*p = sc->next;
-			break;
-		}
+	my_lane = lane % SIDECAR_LANES;
+}
+
+static void list_add(struct sidecar *sc)
+{
+	pthread_mutex_lock(&list_mu);
+	if (!sc->listed) {
+		sc->listed = 1;
+		sc->next = sidecar_list;
+		sidecar_list = sc;
 	}
-	sc->next = NULL;
+	pthread_mutex_unlock(&list_mu);
 }
 
 /* Reap the child: it exits on its own once the socket is closed; a child
  * that does not within a second is killed. */
-static void reap(struct sidecar *sc, int kill_first)
+static void reap(pid_t pid, int kill_first)
 {
 	int status;
 
 	if (kill_first)
-		kill(sc->pid, SIGKILL);
+		kill(pid, SIGKILL);
 	for (int i = 0; i < 100; i++) {
-		pid_t r = waitpid(sc->pid, &status, WNOHANG);
-		if (r == sc->pid || (r < 0 && errno != EINTR))
-			goto out;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	kill(sc->pid, SIGKILL);
-	while (waitpid(sc->pid, &status, 0) < 0 && errno == EINTR)
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-out:
-	sc->pid = 0;
 }
 
-static void shut(struct sidecar *sc, int kill_first)
+/* Close the lane's socket and reap its child. The caller owns the lane:
+ * it is in a call on it (busy), or it took it under sc->mu with busy 0. */
+static void shut(struct sidecar_lane *ln, int kill_first)
 {
-	if (!sc->pid)
+	if (!ln->pid)
 		return;
-	close(sc->fd);
-	sc->fd = -1;
-	reap(sc, kill_first);
-	list_remove(sc);
+	close(ln->fd);
+	ln->fd = -1;
+	reap(ln->pid, kill_first);
+	ln->pid = 0;
 }
 
-static int start(struct sidecar *sc)
+static int start(struct sidecar *sc, struct sidecar_lane *ln)
 {
 	int sv[2];
 	pid_t parent = getpid(), pid;
@@ -218,53 +226,45 @@ static int start(struct sidecar *sc)
 		child_main(sc, sv[1], parent);
 	}
 	close(sv[1]);
-	sc->pid = pid;
-	sc->fd = sv[0];
-	sc->gen++;
-	sc->next = sidecar_running_list;
-	sidecar_running_list = sc;
-	pl_debug("%s helper started (pid %ld)", sc->name, (long)pid);
+	ln->pid = pid;
+	ln->fd = sv[0];
+	ln->gen++;
+	list_add(sc);
+	pl_debug("%s helper started (pid %ld, lane %u)", sc->name, (long)pid, my_lane);
 	return 0;
 }
 
-int sidecar_call(struct sidecar *sc, uint32_t op, const void *req, size_t len, struct buf *reply,
-		 int timeout_ms)
+/* One exchange on a lane the caller owns (busy). */
+static int lane_call(struct sidecar *sc, struct sidecar_lane *ln, uint32_t op, const void *req,
+		     size_t len, struct buf *reply, int timeout_ms)
 {
 	struct sidecar_hdr h = {.magic = SIDECAR_MAGIC_REQ, .op = op, .len = (uint32_t)len};
-	struct buf scratch;
 	int64_t deadline;
 	int rc, status;
 
-	if (!reply) { /* the caller wants the rc only */
-		buf_init(&scratch, sc->reply_max);
-		rc = sidecar_call(sc, op, req, len, &scratch, timeout_ms);
-		buf_release(&scratch);
-		return rc;
-	}
-	if (len > sc->req_max || len > UINT32_MAX)
-		return -PL_ETOOBIG;
 	/* a child that died while idle (killed, out of memory) is replaced before
 	 * anything is sent, so that its death is not mistaken for this request's */
-	if (sc->pid && waitpid(sc->pid, &status, WNOHANG) == sc->pid) {
+	if (ln->pid && waitpid(ln->pid, &status, WNOHANG) == ln->pid) {
 		pl_warn("%s helper (pid %ld) had ended; starting a new one", sc->name,
-			(long)sc->pid);
-		shut(sc, 0); /* reaped already: shut's own waitpid finds no child */
+			(long)ln->pid);
+		close(ln->fd); /* reaped already */
+		ln->fd = -1;
+		ln->pid = 0;
 	}
-	if (!sc->pid && (rc = start(sc)))
+	if (!ln->pid && (rc = start(sc, ln)))
 		return rc;
-	sc->last_use_ms = pl_monotonic_ms();
-	rc = write_all(sc->fd, &h, sizeof(h));
+	rc = write_all(ln->fd, &h, sizeof(h));
 	if (rc == 0 && len)
-		rc = write_all(sc->fd, req, len);
+		rc = write_all(ln->fd, req, len);
 	if (rc) {
 		/* The child reads a whole request before acting on it, and it was
 		 * waiting for one: a failed write means it never got this one. */
 		pl_warn("%s helper: request not delivered: %s", sc->name, strerror(-rc));
-		shut(sc, 1);
+		shut(ln, 1);
 		return -PL_EIO;
 	}
 	deadline = pl_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	rc = read_all(sc->fd, &h, sizeof(h), deadline);
+	rc = read_all(ln->fd, &h, sizeof(h), deadline);
 	if (rc == 0 && (h.magic != SIDECAR_MAGIC_REPLY || h.len > sc->reply_max))
 		rc = -PL_EPROTO;
 	if (rc == 0) {
@@ -272,57 +272,132 @@ int sidecar_call(struct sidecar *sc, uint32_t op, const void *req, size_t len, s
 		reply->max = sc->reply_max;
 		if (h.len) {
 			char *tmp = malloc(h.len);
-			rc = tmp ? read_all(sc->fd, tmp, h.len, deadline) : -PL_ENOMEM;
+			rc = tmp ? read_all(ln->fd, tmp, h.len, deadline) : -PL_ENOMEM;
 			if (rc == 0)
 				rc = buf_append(reply, tmp, h.len);
 			free(tmp);
 		}
 	}
-	sc->last_use_ms = pl_monotonic_ms();
 	if (rc) {
 		pl_warn("%s helper: no answer (%s); outcome unknown", sc->name,
 			rc == -PL_ETIMEDOUT ? "timed out"
 			: rc == -PL_EIO     ? "it ended"
 					    : pl_strerror(rc));
-		shut(sc, 1);
+		shut(ln, 1);
 		return -PL_EUNKNOWN;
 	}
 	return (int)(int32_t)h.op;
 }
 
+int sidecar_call(struct sidecar *sc, uint32_t op, const void *req, size_t len, struct buf *reply,
+		 int timeout_ms)
+{
+	struct sidecar_lane *ln = &sc->lane[my_lane];
+	struct buf scratch;
+	int rc;
+
+	if (len > sc->req_max || len > UINT32_MAX)
+		return -PL_ETOOBIG;
+	if (!reply) /* the caller wants the rc only */
+		buf_init(&scratch, sc->reply_max);
+	pthread_mutex_lock(&sc->mu);
+	/* only this thread calls on its lane; busy keeps sidecar_idle() and
+	 * sidecar_stop() on other threads off the socket meanwhile */
+	ln->busy = 1;
+	ln->last_use_ms = pl_monotonic_ms();
+	pthread_mutex_unlock(&sc->mu);
+	rc = lane_call(sc, ln, op, req, len, reply ? reply : &scratch, timeout_ms);
+	pthread_mutex_lock(&sc->mu);
+	ln->busy = 0;
+	ln->last_use_ms = pl_monotonic_ms();
+	pthread_mutex_unlock(&sc->mu);
+	if (!reply)
+		buf_release(&scratch);
+	return rc;
+}
+
 void sidecar_hold(struct sidecar *sc)
 {
-	sc->holds++;
+	pthread_mutex_lock(&sc->mu);
+	sc->lane[my_lane].holds++;
+	pthread_mutex_unlock(&sc->mu);
 }
 
 void sidecar_release(struct sidecar *sc)
 {
-	if (sc->holds > 0)
-		sc->holds--;
-	sc->last_use_ms = pl_monotonic_ms();
+	struct sidecar_lane *ln = &sc->lane[my_lane];
+
+	pthread_mutex_lock(&sc->mu);
+	if (ln->holds > 0)
+		ln->holds--;
+	ln->last_use_ms = pl_monotonic_ms();
+	pthread_mutex_unlock(&sc->mu);
+}
+
+/* Stop the lanes of sc that are not in a call and (idle_ms >= 0) have no
+ * holds and have been idle that long. The socket is closed under the mutex;
+ * the reap (up to a second) too, which only delays another lane's next
+ * call by that much - rare, and simpler than a two-step hand-over. */
+static void stop_lanes(struct sidecar *sc, int idle_ms)
+{
+	int64_t now = pl_monotonic_ms();
+
+	pthread_mutex_lock(&sc->mu);
+	for (unsigned i = 0; i < SIDECAR_LANES; i++) {
+		struct sidecar_lane *ln = &sc->lane[i];
+
+		if (!ln->pid || ln->busy)
+			continue;
+		if (idle_ms >= 0) {
+			if (ln->holds || now - ln->last_use_ms < idle_ms)
+				continue;
+			pl_debug("%s helper idle for %lld ms: stopping it", sc->name,
+				 (long long)(now - ln->last_use_ms));
+		}
+		shut(ln, 0);
+	}
+	pthread_mutex_unlock(&sc->mu);
 }
 
 void sidecar_stop(struct sidecar *sc)
 {
-	shut(sc, 0);
+	stop_lanes(sc, -1);
 }
 
 void sidecar_idle(int idle_ms)
 {
-	int64_t now = pl_monotonic_ms();
-	struct sidecar *sc = sidecar_running_list, *next;
+	struct sidecar *sc;
 
-	for (; sc; sc = next) {
-		next = sc->next;
-		if (sc->holds == 0 && now - sc->last_use_ms >= idle_ms) {
-			pl_debug("%s helper idle for %lld ms: stopping it", sc->name,
-				 (long long)(now - sc->last_use_ms));
-			shut(sc, 0);
-		}
-	}
+	pthread_mutex_lock(&list_mu);
+	sc = sidecar_list;
+	pthread_mutex_unlock(&list_mu);
+	/* the list only grows at its head: what we walk from here stays valid */
+	for (; sc; sc = sc->next)
+		stop_lanes(sc, idle_ms < 0 ? 0 : idle_ms);
 }
 
-int sidecar_running(const struct sidecar *sc)
+int sidecar_running(struct sidecar *sc)
 {
-	return sc->pid != 0;
+	return sidecar_pid(sc) != 0;
+}
+
+/* The calling thread's lane as it is now. */
+static struct sidecar_lane lane_now(struct sidecar *sc)
+{
+	struct sidecar_lane ln;
+
+	pthread_mutex_lock(&sc->mu);
+	ln = sc->lane[my_lane];
+	pthread_mutex_unlock(&sc->mu);
+	return ln;
+}
+
+pid_t sidecar_pid(struct sidecar *sc)
+{
+	return lane_now(sc).pid;
+}
+
+unsigned sidecar_gen(struct sidecar *sc)
+{
+	return lane_now(sc).gen;
 }

@@ -10,6 +10,7 @@
 #include "journal/journal.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/sidecar.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -71,8 +72,12 @@ static void *worker_main(void *arg)
 	struct journal_pool *p = w->pool;
 	struct store *st = NULL;
 	struct journal *j = NULL;
-	int rc = store_open(&st, p->cfg.dsn);
+	int rc;
 
+	/* this worker's own helper children (HTTP, CUPS): its slow call never
+	 * waits for another worker's, and frames never interleave */
+	sidecar_use_lane((unsigned)w->index + 1);
+	rc = store_open(&st, p->cfg.dsn);
 	if (!rc)
 		rc = journal_open(&j, st, &p->cfg);
 	if (!rc)

@@ -152,7 +152,7 @@ static int ps_open(struct printer **out, const struct print_cfg *cfg, char *msg,
 	sp->base.cfg = *cfg;
 	if (sp->base.cfg.timeout_ms <= 0)
 		sp->base.cfg.timeout_ms = 10000;
-	sp->gen = ps_sidecar.gen;
+	sp->gen = sidecar_gen(&ps_sidecar);
 	sp->handle = r.handle;
 	sidecar_hold(&ps_sidecar);
 	*out = &sp->base;
@@ -162,7 +162,7 @@ static int ps_open(struct printer **out, const struct print_cfg *cfg, char *msg,
 /* Is the child that holds this printer still the running one? */
 static bool ps_alive(const struct sidecar_printer *sp)
 {
-	return sidecar_running(&ps_sidecar) && ps_sidecar.gen == sp->gen;
+	return sidecar_running(&ps_sidecar) && sidecar_gen(&ps_sidecar) == sp->gen;
 }
 
 static void ps_close(struct printer *p)
@@ -254,5 +254,5 @@ const struct print_ops print_sidecar_ops = {
 
 long print_sidecar_pid(void)
 {
-	return sidecar_running(&ps_sidecar) ? (long)ps_sidecar.pid : 0;
+	return (long)sidecar_pid(&ps_sidecar);
 }

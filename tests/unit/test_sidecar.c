@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -145,14 +146,14 @@ static void test_calls(void)
 	CHECK_INT(child_pid(), p1);
 
 	/* killed while idle: replaced before the next request, which is served */
-	gen = sc.gen;
+	gen = sidecar_gen(&sc);
 	kill(p1, SIGKILL);
 	{
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	CHECK_OK(sidecar_call(&sc, OP_ECHO, "again", 5, &r, 5000));
-	CHECK_INT(sc.gen, gen + 1);
+	CHECK_INT(sidecar_gen(&sc), gen + 1);
 	p2 = child_pid();
 	CHECK(p2 > 0 && p2 != p1);
 
@@ -229,6 +230,84 @@ static void test_dies_with_agent(void)
 	CHECK(side > 0 && gone(side));
 }
 
+/* --- lanes: several threads on one sidecar --- */
+
+struct lane_arg {
+	unsigned lane;
+	int calls, bad;
+	pid_t pid;
+	volatile int *slow_done; /* set by the slow caller when its call returns */
+	int saw_slow_done;       /* a quick caller: whether the slow one had finished */
+};
+
+/* Each thread echoes its own frames many times: frames of two threads on
+ * one socket would cross, and a reply would come back to the wrong one. */
+static void *lane_echo(void *arg)
+{
+	struct lane_arg *a = arg;
+	struct buf r;
+
+	sidecar_use_lane(a->lane);
+	buf_init(&r, 1024);
+	a->pid = child_pid();
+	for (int i = 0; i < a->calls; i++) {
+		char msg[64];
+		int n = snprintf(msg, sizeof(msg), "lane %u call %d ........", a->lane, i);
+		if (sidecar_call(&sc, OP_ECHO, msg, (size_t)n, &r, 5000) != 0 ||
+		    r.len != (size_t)n || memcmp(r.data, msg, (size_t)n) != 0)
+			a->bad++;
+	}
+	a->saw_slow_done = a->slow_done ? *a->slow_done : 0;
+	buf_release(&r);
+	sidecar_stop(&sc);
+	return NULL;
+}
+
+static void *lane_slow(void *arg)
+{
+	struct lane_arg *a = arg;
+
+	sidecar_use_lane(a->lane);
+	a->bad = sidecar_call(&sc, OP_SLEEP, "", 0, NULL, 10000) != 0;
+	*a->slow_done = 1;
+	return NULL;
+}
+
+static void test_lanes(void)
+{
+	pthread_t t[4], slow;
+	struct lane_arg a[4];
+	volatile int slow_done = 0;
+	struct lane_arg s = {.lane = 5, .slow_done = &slow_done};
+
+	sidecar_stop(&sc);
+	CHECK_OK(pthread_create(&slow, NULL, lane_slow, &s));
+	for (unsigned i = 0; i < 4; i++) {
+		a[i] = (struct lane_arg){.lane = i + 1, .calls = 300, .slow_done = &slow_done};
+		CHECK_OK(pthread_create(&t[i], NULL, lane_echo, &a[i]));
+	}
+	/* the idle sweep on this thread never stops a lane in a call */
+	for (int i = 0; i < 50; i++) {
+		struct timespec ts = {0, 2 * 1000 * 1000};
+		sidecar_idle(0);
+		nanosleep(&ts, NULL);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK_OK(pthread_join(t[i], NULL));
+		CHECK_INT(a[i].bad, 0);
+		CHECK(a[i].pid > 0);
+		for (unsigned k = 0; k < i; k++)
+			CHECK(a[i].pid != a[k].pid); /* each lane its own child */
+		/* 300 calls done while the 3-second call of lane 5 was still out:
+		 * one slow call does not hold up the other lanes */
+		CHECK_INT(a[i].saw_slow_done, 0);
+	}
+	CHECK_OK(pthread_join(slow, NULL));
+	CHECK_INT(s.bad, 0);
+	sidecar_idle(0);
+	CHECK(!sidecar_running(&sc));
+}
+
 int main(void)
 {
 	test_lazylib();
@@ -236,5 +315,6 @@ int main(void)
 	test_fds();
 	test_idle();
 	test_dies_with_agent();
+	test_lanes();
 	return check_done("test_sidecar");
 }
