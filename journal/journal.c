@@ -899,7 +899,7 @@ static int work_ids(struct journal *j, const int64_t *ids, size_t n, volatile si
 			if (!claim) {
 				/* blocked behind a held job on its resource: settled for now */
 				if (jb.state == JOB_PENDING && !jb.owner[0] && jb.resource[0] &&
-				    blocked(j, &jb)) {
+				    job_resource_ordered(jb.resource) && blocked(j, &jb)) {
 					if (outs) {
 						outcome_from_job(&outs[i], &jb, -PL_ESTATE);
 						snprintf(outs[i].message, sizeof(outs[i].message),

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct store;
 
@@ -64,6 +65,12 @@ enum job_state {
 const char *job_state_name(enum job_state s);
 int job_state_parse(const char *s, enum job_state *out);
 
+/* Whether a held unsettled job on `resource` blocks the later ones (above). */
+static inline bool job_resource_ordered(const char *resource)
+{
+	return strncmp(resource, "printer:", 8) == 0;
+}
+
 struct job {
 	int64_t id;
 	int64_t order_id;
@@ -76,7 +83,13 @@ struct job {
 	int64_t created, updated; /* unix milliseconds */
 	/* Claims (docs/journal.md). Only the owner performs a job; every
 	 * change it makes names the state it expects and itself (CAS). */
-	char resource[48];   /* device the effect drives ("printer:fiscal"); "" = none */
+	/* The device the effect drives; "" = none. One job per resource is
+	 * claimed at a time. A resource named "printer:*" (a fiscal printer)
+	 * is also ORDERED: a job held unsettled on it (UNKNOWN, for the
+	 * operator) blocks the later ones, whose outcomes are read from the
+	 * device's counters that printing more would move. Any other resource
+	 * ("label:NAME") is only exclusive: a held job waits alone. */
+	char resource[48];
 	char owner[80];      /* "station:pid:nonce" of the claimer; "" = unclaimed */
 	int64_t lease_until; /* unix ms the claim lapses at; 0 when unclaimed */
 	int64_t not_before;  /* unix ms before which nobody claims it; JOB_HELD = operator */
@@ -254,6 +267,9 @@ struct store_ops {
 			  const char *result);
 	/* *out is overwritten, not released: job_release() a previous one. */
 	int (*job_get)(struct store *s, int64_t id, struct job *out);
+	/* The newest job of `kind` that made or settles document doc_id, like
+	 * job_get; -PL_ENOTFOUND when none. */
+	int (*job_by_doc)(struct store *s, int64_t doc_id, const char *kind, struct job *out);
 	/* Jobs in a state (e.g. JOB_SENDING at start-up), oldest first. */
 	int (*job_list)(struct store *s, enum job_state state, store_job_fn *fn, void *arg);
 
@@ -401,6 +417,11 @@ static inline int store_job_update(struct store *s, int64_t id, enum job_state s
 static inline int store_job_get(struct store *s, int64_t id, struct job *out)
 {
 	return s->ops->job_get(s, id, out);
+}
+static inline int store_job_by_doc(struct store *s, int64_t doc_id, const char *kind,
+				   struct job *out)
+{
+	return s->ops->job_by_doc(s, doc_id, kind, out);
 }
 static inline int store_job_list(struct store *s, enum job_state state, store_job_fn *fn, void *arg)
 {

@@ -337,6 +337,7 @@ enum st_id {
 	ST_JOB_INSERT,
 	ST_JOB_BY_KEY,
 	ST_JOB_BY_ID,
+	ST_JOB_BY_DOC,
 	ST_JOB_UPDATE,
 	ST_JOB_LIST,
 	ST_JOB_CLAIM_CANDIDATES,
@@ -444,6 +445,7 @@ static const char *const st_sql[ST_COUNT] = {
 		      "(SELECT doc_id FROM jobs WHERE state = 'done' AND doc_id IS NOT NULL)",
     [ST_JOB_BY_KEY] = JOB_SELECT "WHERE idem_key = ?1",
     [ST_JOB_BY_ID] = JOB_SELECT "WHERE id = ?1",
+    [ST_JOB_BY_DOC] = JOB_SELECT "WHERE doc_id = ?1 AND kind = ?2 ORDER BY id DESC LIMIT 1",
     [ST_JOB_UPDATE] = "UPDATE jobs SET state = ?1, attempt = attempt + ?2, "
 		      "result = coalesce(?3, result), updated = ?4 WHERE id = ?5",
     [ST_JOB_LIST] = JOB_SELECT "WHERE state = ?1 ORDER BY created, id",
@@ -2144,6 +2146,19 @@ static int sq_job_get(struct store *base, int64_t id, struct job *out)
 	return job_fetch(s, st, out);
 }
 
+static int sq_job_by_doc(struct store *base, int64_t doc_id, const char *kind, struct job *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int ret = st_get(s, ST_JOB_BY_DOC, &st);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, doc_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	return job_fetch(s, st, out);
+}
+
 static int sq_job_list(struct store *base, enum job_state state, store_job_fn *fn, void *arg)
 {
 	struct sqlite_store *s = to_sq(base);
@@ -2258,6 +2273,10 @@ static int resource_check(struct sqlite_store *s, const struct job_claim *c, con
 			break;
 		}
 		if (unsettled && j->state == JOB_PENDING) {
+			/* held or deferred: on an ordered resource it blocks; on
+			 * another it waits alone (store.h) */
+			if (not_before > now && !job_resource_ordered(j->resource))
+				continue;
 			*out = not_before > now ? CLAIM_BLOCKED : CLAIM_BUSY;
 			if (*out == CLAIM_BLOCKED)
 				break;
@@ -2994,6 +3013,7 @@ const struct store_ops store_sqlite_ops = {
     .job_begin = sq_job_begin,
     .job_update = sq_job_update,
     .job_get = sq_job_get,
+    .job_by_doc = sq_job_by_doc,
     .job_list = sq_job_list,
     .job_claim = sq_job_claim,
     .job_step = sq_job_step,

@@ -221,6 +221,33 @@ static void test_resource(void)
 	store_close(a);
 	store_close(b);
 
+	/* a label printer's resource is exclusive but not ordered: a held
+	 * label waits alone, later labels print; a claimed one still excludes */
+	db_path(path, sizeof(path), "label-resource.db");
+	a = open_store(path);
+	b = open_store(path);
+	r1 = add_job(a, "label", "label:shop:1", "label:default");
+	r2 = add_job(a, "label", "label:shop:2", "label:default");
+	inv = add_job(a, "label", "label:shop:3", "label:default");
+	CHECK_OK(claim(a, "st:1:aaaa", r1, 60000, NULL));
+	CHECK_INT(claim(b, "st:2:bbbb", r2, 60000, NULL), -PL_EBUSY);
+	CHECK_OK(stepj(a, r1, "st:1:aaaa", JOB_PENDING, JOB_SENDING));
+	{
+		struct job_step js = {.id = r1,
+				      .owner = "st:1:aaaa",
+				      .from = JOB_SENDING,
+				      .to = JOB_UNKNOWN,
+				      .release = true,
+				      .not_before = JOB_HELD};
+		CHECK_OK(store_job_step(a, &js));
+	}
+	CHECK_OK(claim(b, "st:2:bbbb", r2, 60000, NULL));
+	CHECK_INT(claim(a, "st:1:aaaa", inv, 60000, NULL), -PL_EBUSY);
+	CHECK(!job_resource_ordered("label:default"));
+	CHECK(job_resource_ordered("printer:fiscal"));
+	store_close(a);
+	store_close(b);
+
 	/* an owner known to be gone (same station, dead pid) is taken over at
 	 * once, and its unsettled job comes before a pending one */
 	db_path(path, sizeof(path), "gone.db");
