@@ -59,6 +59,12 @@ struct cli {
 	bool label_loaded;
 	struct shipx shipx;
 	bool shipx_ready;
+	struct label_fx label_fx; /* the label effect on this thread's engine */
+	/* the pool's workers: one courier client each (connectors/http.h is one
+	 * client per thread), made on a worker's first setup, freed at the end */
+	struct label_fx pool_label[CLI_MAX_WORKERS];
+	struct shipx pool_shipx[CLI_MAX_WORKERS];
+	bool pool_shipx_ready[CLI_MAX_WORKERS];
 	struct journal *journal; /* the engine of process/run (open_env) */
 	struct docfx_env docs;
 	struct receipt_fx receipts;
@@ -1020,6 +1026,11 @@ static int open_env(struct cli *cli, struct process_env *env)
 				rc = journal_register(cli->journal, &fiscal_return_ops,
 						      &cli->receipts);
 		}
+		if (!rc && cli->label_loaded) {
+			cli->label_fx = (struct label_fx){
+			    .ls = &cli->label, .shipx = cli->shipx_ready ? &cli->shipx : NULL};
+			rc = journal_register(cli->journal, &label_ops, &cli->label_fx);
+		}
 		/* old data: a document left pending by a job that was done (#8) */
 		if (!rc)
 			rc = journal_repair(cli->journal, &fixed);
@@ -1093,6 +1104,20 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 		rc = journal_register(j, &receipt_ops, &cli->pool_receipts[index]);
 		if (!rc)
 			rc = journal_register(j, &fiscal_return_ops, &cli->pool_receipts[index]);
+	}
+	if (!rc && cli->label_loaded) {
+		struct label_fx *fx = &cli->pool_label[index];
+
+		if (cli->label.use_shipx && !cli->pool_shipx_ready[index]) {
+			rc = shipx_init(&cli->pool_shipx[index], &cli->label.shipx);
+			if (rc)
+				return rc;
+			cli->pool_shipx_ready[index] = true;
+		}
+		*fx = (struct label_fx){
+		    .ls = &cli->label,
+		    .shipx = cli->pool_shipx_ready[index] ? &cli->pool_shipx[index] : NULL};
+		rc = journal_register(j, &label_ops, fx);
 	}
 	return rc;
 }
@@ -1634,6 +1659,9 @@ int cli_main(int argc, char **argv)
 		posnet_dev_close(cli.fiscal);
 	if (cli.shipx_ready)
 		shipx_release(&cli.shipx);
+	for (size_t w = 0; w < CLI_MAX_WORKERS; w++)
+		if (cli.pool_shipx_ready[w])
+			shipx_release(&cli.pool_shipx[w]);
 	if (cli.label_loaded)
 		label_setup_release(&cli.label);
 	store_close(cli.store);

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "core/rules.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,28 +117,123 @@ static void outcome_append(struct process_row *row, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The rule's `label` step. */
-static int print_label(const struct process_env *env, const struct order *o,
-		       struct process_row *row)
-{
-	struct label_result res;
-	int rc;
+/* The jobs one step of the report waits for: job ids, the row of each,
+ * and their outcomes; an order named twice is one job, run once. */
+struct job_batch {
+	int64_t *ids;
+	size_t *rows;
+	struct journal_outcome *outs;
+	size_t n;
+};
 
-	if (!env->label) {
-		outcome_append(row, "; label: no [label] configured");
-		return 0;
-	}
-	memset(&res, 0, sizeof(res));
-	rc = label_print(env->st, env->label, env->shipx, o, &res);
-	if (rc == 0) {
+static int batch_init(struct job_batch *b, size_t cap)
+{
+	b->n = 0;
+	b->ids = calloc(cap ? cap : 1, sizeof(*b->ids));
+	b->rows = calloc(cap ? cap : 1, sizeof(*b->rows));
+	b->outs = calloc(cap ? cap : 1, sizeof(*b->outs));
+	return b->ids && b->rows && b->outs ? 0 : -PL_ENOMEM;
+}
+
+static void batch_add(struct job_batch *b, int64_t job_id, size_t row)
+{
+	for (size_t k = 0; k < b->n; k++)
+		if (b->ids[k] == job_id)
+			return;
+	b->ids[b->n] = job_id;
+	b->rows[b->n++] = row;
+}
+
+static void batch_release(struct job_batch *b)
+{
+	free(b->ids);
+	free(b->rows);
+	free(b->outs);
+}
+
+/* The outcome of the rule's `label` step in the row. */
+static void label_outcome(struct process_row *row, int rc, const struct label_result *res)
+{
+	if (rc == 0 || rc == 1) {
 		outcome_append(row, "; label %s%s%s",
-			       res.outcome == LABEL_ALREADY_DONE ? "already printed" : "printed",
-			       res.tracking[0] ? " " : "", res.tracking);
-		return 0;
+			       res->outcome == LABEL_ALREADY_DONE ? "already printed" : "printed",
+			       res->tracking[0] ? " " : "", res->tracking);
+		return;
 	}
-	outcome_append(row, "; label failed: %s", res.message[0] ? res.message : pl_strerror(rc));
+	outcome_append(row, "; label failed: %s", res->message[0] ? res->message : pl_strerror(rc));
 	row->failed = 1;
-	return rc == -PL_ESTORE ? rc : 0;
+}
+
+/* The rules' `label` steps of the report: every intent first, then the
+ * engine performs them - the pool's workers in `run` (this thread does not
+ * wait for them), this thread in `process` (the command's caller waits). 0, -PL_EBUSY (stopped), -PL_ESTORE. */
+static int label_steps(const struct process_env *env, struct process_report *rep)
+{
+	struct job_batch b;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		struct process_row *row = &rep->rows[i];
+		if (row->want_label && row->order_id && !row->failed && !env->label) {
+			outcome_append(row, "; label: no [label] configured");
+			row->want_label = false;
+		}
+		n += row->want_label && row->order_id && !row->failed;
+	}
+	if (!n)
+		return 0;
+	rc = batch_init(&b, n);
+	for (size_t i = 0; i < rep->n && !rc; i++) {
+		struct process_row *row = &rep->rows[i];
+		struct label_result res;
+		struct order o;
+		int lrc;
+
+		if (!row->want_label || !row->order_id || row->failed)
+			continue;
+		order_init(&o);
+		lrc = store_order_get(env->st, row->order_id, &o);
+		if (!lrc)
+			lrc = label_intent(env->journal, env->label, &o, &res);
+		else
+			snprintf(res.message, sizeof(res.message), "cannot read the order");
+		order_release(&o);
+		if (lrc == -PL_ESTORE) {
+			rc = lrc;
+			break;
+		}
+		if (lrc) /* printed already, or refused before anything ran */
+			label_outcome(row, lrc, &res);
+		else
+			batch_add(&b, res.job_id, i);
+	}
+	if (!rc && b.n && env->pool) {
+		/* `run`: a worker prints it; this thread goes on importing and
+		 * recording - a label printer that waits for paper or a slow
+		 * courier holds up nothing else (`packline jobs` follows it) */
+		journal_pool_kick(env->pool);
+		for (size_t k = 0; k < b.n; k++)
+			outcome_append(&rep->rows[b.rows[k]], "; label queued (job %" PRId64 ")",
+				       b.ids[k]);
+		goto out;
+	}
+	if (!rc && b.n)
+		rc = journal_work_ids(env->journal, b.ids, b.n, env->stop, b.outs);
+	for (size_t k = 0; k < b.n && rc != -PL_ESTORE; k++) {
+		struct process_row *row = &rep->rows[b.rows[k]];
+		struct label_result res;
+
+		if (b.outs[k].job_id == 0) { /* stopped before it was settled */
+			outcome_append(row, "; label pending (stopped; the intent is kept)");
+			continue;
+		}
+		memset(&res, 0, sizeof(res));
+		label_outcome(row, label_settled(env->st, &b.outs[k], &res), &res);
+	}
+out:
+	batch_release(&b);
+	return rc;
 }
 
 /* The effect that performs a document of `backend`: our own numbering
@@ -264,10 +360,11 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		if (ex.v[i].kind == dec.kind && live(&ex.v[i]) && dec.kind != DOC_CORRECTION) {
 			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
 			row->gross = ex.v[i].total_gross;
-			if (ex.v[i].state == DOC_PENDING &&
-			    strcmp(ex.v[i].backend, "posnet") == 0) {
-				/* left pending by an earlier run: its receipt job takes it up */
-				snprintf(backend, sizeof(backend), "posnet");
+			if (ex.v[i].state == DOC_PENDING) {
+				/* made by a claimer that died before it was issued
+				 * (killed, power): its job takes it up, on the
+				 * document's own backend - never a second document */
+				snprintf(backend, sizeof(backend), "%s", ex.v[i].backend);
 				in.doc_id = ex.v[i].id;
 				break;
 			}
@@ -422,52 +519,35 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 
 int process_finish(const struct process_env *env, struct process_report *rep)
 {
-	struct journal_outcome *outs = NULL;
-	int64_t *ids = NULL;
-	size_t *rows = NULL, n = 0;
-	int rc = 0;
+	struct job_batch b;
+	size_t n = 0;
+	int rc;
 
 	for (size_t i = 0; i < rep->n; i++)
 		n += rep->rows[i].awaiting;
-	if (n) {
-		ids = calloc(n, sizeof(*ids));
-		rows = calloc(n, sizeof(*rows));
-		outs = calloc(n, sizeof(*outs));
-		if (!ids || !rows || !outs) {
-			rc = -PL_ENOMEM;
-			goto out;
-		}
-		n = 0;
-		for (size_t i = 0; i < rep->n; i++) {
-			if (!rep->rows[i].awaiting)
-				continue;
-			/* the same job twice (an order named twice): run it once */
-			bool dup = false;
-			for (size_t k = 0; k < n; k++)
-				dup = dup || ids[k] == rep->rows[i].job_id;
-			if (dup)
-				continue;
-			ids[n] = rep->rows[i].job_id;
-			rows[n++] = i;
-		}
-		if (env->pool) {
-			journal_pool_kick(env->pool);
-			rc = journal_watch_ids(env->journal, ids, n, env->stop, outs);
-		} else {
-			rc = journal_work_ids(env->journal, ids, n, env->stop, outs);
-		}
-		if (rc == -PL_ESTORE)
-			goto out;
+	rc = batch_init(&b, n);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->rows[i].awaiting)
+			batch_add(&b, rep->rows[i].job_id, i);
+	if (b.n && env->pool) {
+		journal_pool_kick(env->pool);
+		rc = journal_watch_ids(env->journal, b.ids, b.n, env->stop, b.outs);
+	} else if (b.n) {
+		rc = journal_work_ids(env->journal, b.ids, b.n, env->stop, b.outs);
 	}
+	if (rc == -PL_ESTORE)
+		goto out;
 	for (size_t i = 0; i < rep->n; i++) {
 		struct process_row *row = &rep->rows[i];
 		const struct journal_outcome *oc = NULL;
 
 		if (!row->awaiting)
 			continue;
-		for (size_t k = 0; k < n; k++)
-			if (rows[k] == i)
-				oc = &outs[k];
+		for (size_t k = 0; k < b.n; k++)
+			if (b.rows[k] == i)
+				oc = &b.outs[k];
 		if (rc == -PL_EBUSY && oc && oc->job_id == 0) {
 			outcome(row, "pending (stopped before it was done; the intent is kept)");
 			rep->pending++;
@@ -477,22 +557,16 @@ int process_finish(const struct process_env *env, struct process_report *rep)
 		settle_row(env, row, oc, rep);
 		row->awaiting = false;
 	}
+	if (rc != -PL_ESTORE) {
+		int lrc = label_steps(env, rep);
+		if (lrc)
+			rc = lrc;
+	}
 	for (size_t i = 0; i < rep->n && rc != -PL_ESTORE; i++) {
 		struct process_row *row = &rep->rows[i];
-		struct order o;
-		int lrc = 0;
 
 		if (row->failed)
 			continue;
-		if (row->want_label && row->order_id) {
-			order_init(&o);
-			lrc = store_order_get(env->st, row->order_id, &o);
-			if (!lrc)
-				lrc = print_label(env, &o, row);
-			order_release(&o);
-			if (lrc == -PL_ESTORE)
-				rc = lrc;
-		}
 		/* steps whose modules come with later issues: said, not silently dropped */
 		if (!row->failed && row->want_email)
 			outcome_append(row, "; email: not sent (no mail module yet)");
@@ -501,9 +575,7 @@ int process_finish(const struct process_env *env, struct process_report *rep)
 		row->want_label = row->want_email = row->want_allegro = false;
 	}
 out:
-	free(ids);
-	free(rows);
-	free(outs);
+	batch_release(&b);
 	return rc;
 }
 

@@ -208,20 +208,6 @@ static bool has_pending_printer_return(const struct document *pr, size_t n)
 	return false;
 }
 
-struct job_of_doc {
-	int64_t doc_id, job_id;
-};
-
-static int job_of_doc_cb(const struct job *j, void *arg)
-{
-	struct job_of_doc *f = arg;
-
-	if (j->doc_id != f->doc_id || strcmp(j->kind, "fiscal_return") != 0)
-		return 0;
-	f->job_id = j->id;
-	return 1;
-}
-
 /* A goods return already asked of the printer and not printed yet (a run
  * stopped before, or while, it was sent): work its job now - the effect's
  * lookup asks the printer first, so it is never paid out twice. */
@@ -229,9 +215,10 @@ static int work_printer_return(const struct process_env *env, const struct docum
 			       const struct document *pr, size_t npr, struct process_row *row,
 			       struct process_report *rep)
 {
-	static const enum job_state open[] = {JOB_PENDING, JOB_SENDING, JOB_UNKNOWN};
 	struct journal_outcome oc;
-	struct job_of_doc f = {0, 0};
+	struct {
+		int64_t doc_id, job_id;
+	} f = {0, 0};
 	struct job jb;
 	struct document d;
 	char gross[32];
@@ -241,10 +228,16 @@ static int work_printer_return(const struct process_env *env, const struct docum
 		if (pr[i].kind != DOC_REFUND || pr[i].state != DOC_PENDING ||
 		    strcmp(pr[i].backend, "posnet") != 0)
 			continue;
-		f.doc_id = pr[i].id;
-		for (size_t s = 0; s < sizeof(open) / sizeof(open[0]) && !f.job_id; s++)
-			if (store_job_list(env->st, open[s], job_of_doc_cb, &f) < 0)
-				return -PL_ESTORE;
+		memset(&jb, 0, sizeof(jb));
+		rc = store_job_by_doc(env->st, pr[i].id, "fiscal_return", &jb);
+		if (rc && rc != -PL_ENOTFOUND)
+			return -PL_ESTORE;
+		if (!rc && (jb.state == JOB_PENDING || jb.state == JOB_SENDING ||
+			    jb.state == JOB_UNKNOWN)) {
+			f.doc_id = pr[i].id;
+			f.job_id = jb.id;
+		}
+		job_release(&jb);
 	}
 	if (!f.job_id) {
 		outcome(row, "fiscal return pending on printer (receipt %s)", orig->number);

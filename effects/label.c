@@ -733,8 +733,61 @@ static void fill_result(struct store *st, int64_t id, struct label_result *res)
 	job_release(&jb);
 }
 
+/* Record (or find) the intent `job` on j. 0: to be worked; 1: printed
+ * already (res says so); -PL_ESTATE cancelled; -PL_EBUSY another process
+ * re-armed it first; -PL_ESTORE. A FAILED job (definitely not printed) is
+ * armed again as a new attempt, its evidence (shipment, label bytes) kept. */
+static int record(struct journal *j, struct job *job, const struct order *o,
+		  struct label_result *res)
+{
+	struct store *st = journal_store(j);
+	int rc = journal_intent(j, job);
+
+	if (rc < 0) {
+		res_msg(res, "journal: cannot record the label job: %s", pl_strerror(rc));
+		return -PL_ESTORE;
+	}
+	res->job_id = job->id;
+	if (rc == 1 && job->state == JOB_DONE) {
+		res->outcome = LABEL_ALREADY_DONE;
+		fill_result(st, job->id, res);
+		res_msg(res,
+			"the label of order %s is printed already (job %" PRId64
+			"); use `label reprint`",
+			o->number, job->id);
+		return 1;
+	}
+	if (rc == 1 && job->state == JOB_CANCELLED) {
+		res_msg(res, "the label job of order %s was cancelled", o->number);
+		return -PL_ESTATE;
+	}
+	if (rc == 1 && job->state == JOB_FAILED) {
+		rc = store_job_update(st, job->id, JOB_PENDING, true, NULL);
+		if (rc == -PL_ELOST || rc == -PL_ESTATE) {
+			res_msg(res, "another process is printing this label");
+			return -PL_EBUSY;
+		}
+		if (rc)
+			return -PL_ESTORE;
+	}
+	return 0;
+}
+
+/* The rc a caller gets for a job the engine settled as `out` says. */
+static int outcome_rc(const struct journal_outcome *out)
+{
+	switch (out->state) {
+	case JOB_DONE:
+		return 0;
+	case JOB_UNKNOWN:
+		return out->rc && out->rc != -PL_EDEVICE ? out->rc : -PL_EUNKNOWN;
+	default:
+		return out->rc ? out->rc : -PL_EDEVICE;
+	}
+}
+
 /* Record (or find) the intent `job` and work it here, on st. 0 with *out
- * filled when the engine ran it; else the caller's error. */
+ * filled when the engine ran it; 1 printed before; else the caller's error. */
 static int direct_run(struct store *st, struct label_fx *fx, struct job *job,
 		      struct label_result *res, struct journal_outcome *out)
 {
@@ -750,42 +803,9 @@ static int direct_run(struct store *st, struct label_fx *fx, struct job *job,
 		rc = rc == -PL_ENOMEM ? rc : -PL_ESTORE;
 		goto out;
 	}
-	rc = journal_intent(j, job);
-	if (rc < 0) {
-		res_msg(res, "journal: cannot record the label job: %s", pl_strerror(rc));
-		rc = -PL_ESTORE;
+	rc = record(j, job, fx->o, res);
+	if (rc)
 		goto out;
-	}
-	res->job_id = job->id;
-	if (rc == 1 && job->state == JOB_DONE) {
-		res->outcome = LABEL_ALREADY_DONE;
-		fill_result(st, job->id, res);
-		res_msg(res,
-			"the label of order %s is printed already (job %" PRId64
-			"); use `label reprint`",
-			fx->o->number, job->id);
-		rc = 1;
-		goto out;
-	}
-	if (rc == 1 && job->state == JOB_CANCELLED) {
-		res_msg(res, "the label job of order %s was cancelled", fx->o->number);
-		rc = -PL_ESTATE;
-		goto out;
-	}
-	if (rc == 1 && job->state == JOB_FAILED) {
-		/* definitely not printed: a new attempt, the evidence (shipment,
-		 * label bytes) kept */
-		rc = store_job_update(st, job->id, JOB_PENDING, true, NULL);
-		if (rc == -PL_ELOST || rc == -PL_ESTATE) {
-			res_msg(res, "another process is printing this label");
-			rc = -PL_EBUSY;
-			goto out;
-		}
-		if (rc) {
-			rc = -PL_ESTORE;
-			goto out;
-		}
-	}
 	/* the operator's command: also a job held or asked again later */
 	c.id = job->id;
 	c.include_held = true;
@@ -814,19 +834,76 @@ static int direct_run(struct store *st, struct label_fx *fx, struct job *job,
 	}
 	snprintf(res->message, sizeof(res->message), "%s", out->message);
 	fill_result(st, job->id, res);
-	switch (out->state) {
-	case JOB_DONE:
-		rc = 0;
-		break;
-	case JOB_UNKNOWN:
-		rc = out->rc && out->rc != -PL_EDEVICE ? out->rc : -PL_EUNKNOWN;
-		break;
-	default:
-		rc = out->rc ? out->rc : -PL_EDEVICE;
-		break;
-	}
+	rc = outcome_rc(out);
 out:
 	journal_close(j);
+	return rc;
+}
+
+/* The resource of a label job: one label at a time per label printer,
+ * across workers and processes (two jobs' bytes must never interleave on
+ * one device). A job held UNKNOWN ([label] on_unclear = hold) blocks the
+ * later labels on its printer until the operator decides - the same rule
+ * as receipts; the report and `packline jobs` say which job to resolve. */
+static void label_resource(const struct label_setup *ls, char *out, size_t cap)
+{
+	snprintf(out, cap, "label:%.40s", ls->name[0] ? ls->name : "default");
+}
+
+/* The job of "print the label of o" (key, kind, order, request). */
+static int build_job(const struct label_setup *ls, const struct order *o, struct job *j,
+		     struct label_result *res)
+{
+	cJSON *req;
+
+	if (label_job_key(o, j->idem_key, sizeof(j->idem_key))) {
+		res_msg(res, "order has no source/ext_id to key its label");
+		return -PL_EINVAL;
+	}
+	snprintf(j->kind, sizeof(j->kind), "label");
+	/* one label at a time per label printer, across workers and
+	 * processes: two jobs' bytes must never interleave on one device */
+	label_resource(ls, j->resource, sizeof(j->resource));
+	j->order_id = o->id;
+	req = cJSON_CreateObject();
+	if (!req)
+		return -PL_ENOMEM;
+	cJSON_AddStringToObject(req, "order", o->number);
+	cJSON_AddStringToObject(req, "source",
+				ls->source == LABEL_SRC_COURIER ? "courier" : "template");
+	cJSON_AddStringToObject(req, "courier", ls->use_shipx ? "shipx" : "none");
+	cJSON_AddStringToObject(req, "printer", print_type_name(ls->print.type));
+	j->request = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	return j->request ? 0 : -PL_ENOMEM;
+}
+
+int label_intent(struct journal *j, const struct label_setup *ls, const struct order *o,
+		 struct label_result *res)
+{
+	struct job jb = {0};
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = build_job(ls, o, &jb, res);
+	if (!rc)
+		rc = record(j, &jb, o, res);
+	job_release(&jb);
+	return rc;
+}
+
+int label_settled(struct store *st, const struct journal_outcome *out, struct label_result *res)
+{
+	int rc = outcome_rc(out);
+
+	res->job_id = out->job_id;
+	snprintf(res->message, sizeof(res->message), "%s", out->message);
+	fill_result(st, out->job_id, res);
+	if (!rc && res->outcome != LABEL_ALREADY_DONE) {
+		res->outcome = LABEL_PRINTED;
+		if (!res->message[0])
+			res_msg(res, "label printed (%s)", res->print_job);
+	}
 	return rc;
 }
 
@@ -836,33 +913,16 @@ int label_print(struct store *st, const struct label_setup *ls, struct shipx *sh
 	struct label_fx fx = {.ls = ls, .shipx = shipx, .o = o};
 	struct journal_outcome out;
 	struct job j = {0};
-	cJSON *req;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (label_job_key(o, j.idem_key, sizeof(j.idem_key))) {
-		res_msg(res, "order has no source/ext_id to key its label");
-		return -PL_EINVAL;
-	}
 	if (ls->use_shipx && !shipx) {
 		res_msg(res, "courier = shipx but no ShipX client");
 		return -PL_EINVAL;
 	}
-	snprintf(j.kind, sizeof(j.kind), "label");
-	j.order_id = o->id;
-	req = cJSON_CreateObject();
-	if (!req)
-		return -PL_ENOMEM;
-	cJSON_AddStringToObject(req, "order", o->number);
-	cJSON_AddStringToObject(req, "source",
-				ls->source == LABEL_SRC_COURIER ? "courier" : "template");
-	cJSON_AddStringToObject(req, "courier", ls->use_shipx ? "shipx" : "none");
-	cJSON_AddStringToObject(req, "printer", print_type_name(ls->print.type));
-	j.request = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
-	if (!j.request)
-		return -PL_ENOMEM;
-	rc = direct_run(st, &fx, &j, res, &out);
+	rc = build_job(ls, o, &j, res);
+	if (!rc)
+		rc = direct_run(st, &fx, &j, res, &out);
 	if (rc == 1) {
 		rc = 0; /* done before this call */
 	} else if (rc == 0) {
@@ -913,6 +973,7 @@ int label_reprint(struct store *st, const struct label_setup *ls, const struct o
 
 	/* the reprint is a side effect of its own: journalled, never a shipment */
 	snprintf(j.kind, sizeof(j.kind), "label");
+	label_resource(ls, j.resource, sizeof(j.resource));
 	j.order_id = o->id;
 	snprintf(j.idem_key, sizeof(j.idem_key), "label-reprint:%s:%s:%" PRId64, o->source,
 		 o->ext_id, pl_now_ms());

@@ -117,6 +117,20 @@ int label_job_key(const struct order *o, char *out, size_t cap);
 int label_print(struct store *st, const struct label_setup *ls, struct shipx *shipx,
 		const struct order *o, struct label_result *res);
 
+/* The workflow's `label` step (agent/process.c): record (or find) the label
+ * job of `o` on j, to be performed by the engine later - a worker of the
+ * pool in `packline run`, journal_work_ids in `process`; its label_fx
+ * (registration arg) has o = NULL, the order is loaded by the job's id.
+ * 0: res->job_id is to be worked; 1: printed already (res filled, nothing
+ * to do); a FAILED job is armed again as a new attempt (shipment and label
+ * bytes kept). -PL_EINVAL (no key), -PL_ESTATE (cancelled), -PL_EBUSY
+ * (another process re-armed it), -PL_ESTORE. */
+int label_intent(struct journal *j, const struct label_setup *ls, const struct order *o,
+		 struct label_result *res);
+/* Fill res from a label job the engine settled as `out` (tracking, print
+ * job, message). 0 printed, else the error label_print would return. */
+int label_settled(struct store *st, const struct journal_outcome *out, struct label_result *res);
+
 /* Print again the bytes journalled for order `o`; logged as a journal job
  * and an audit entry by `actor`. -PL_ENOTFOUND when the order has no label
  * yet (nothing is created). */

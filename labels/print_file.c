@@ -77,7 +77,9 @@ static int file_submit(struct printer *p, const void *data, size_t len, struct p
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) != 0) {
+	/* a device node or a pipe (file = /dev/usb/lp0) has nothing to sync:
+	 * fsync says EINVAL there, and the bytes are with the driver */
+	if (S_ISREG(st.st_mode) && fsync(fd) != 0) {
 		rc = -PL_EIO;
 		print_msgf(job->msg, sizeof(job->msg), "cannot sync '%s': %s", path,
 			   strerror(errno));
