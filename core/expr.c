@@ -1247,6 +1247,10 @@ static void ex_lint_value(const struct ex_field *f, const struct ex_operand *lit
 		known = order_payment_status_known(lit->s);
 		names = order_payment_status_names();
 		what = "payment status";
+	} else if (strcmp(f->name, "source") == 0) {
+		known = order_source_known(lit->s);
+		names = order_source_names();
+		what = "order source";
 	} else if (strcmp(f->name, "currency") == 0) {
 		known = currency_known(lit->s);
 		what = "ISO 4217 currency code";

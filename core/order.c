@@ -86,6 +86,8 @@ static const char *const statuses[] = {"new",      "accepted", "processing", "pa
 static const char *const pay_types[] = {"cash", "card",    "transfer", "online", "cod",
 					"blik", "voucher", "other",    NULL};
 static const char *const pay_statuses[] = {"unpaid", "partial", "paid", "refunded", NULL};
+/* where orders come from (docs/orders.md); a site may add its own */
+static const char *const sources[] = {"shop", "allegro", "woocommerce", "file", "manual", NULL};
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -108,6 +110,16 @@ bool order_payment_type_known(const char *s)
 bool order_payment_status_known(const char *s)
 {
 	return s && in_list(pay_statuses, s);
+}
+
+bool order_source_known(const char *s)
+{
+	return s && in_list(sources, s);
+}
+
+const char *const *order_source_names(void)
+{
+	return sources;
 }
 
 const char *const *order_status_names(void)

@@ -117,9 +117,11 @@ int order_validate(const struct order *o, const char *path, struct diag *d);
 bool order_status_known(const char *s);
 bool order_payment_type_known(const char *s);
 bool order_payment_status_known(const char *s);
+bool order_source_known(const char *s); /* shop, allegro, woocommerce, file, manual */
 /* The same lists, NULL-terminated, for "did you mean" hints (static). */
 const char *const *order_status_names(void);
 const char *const *order_payment_type_names(void);
 const char *const *order_payment_status_names(void);
+const char *const *order_source_names(void);
 
 #endif

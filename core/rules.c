@@ -125,16 +125,17 @@ static bool rules_blank(const char *s)
 	return true;
 }
 
-/* The known step a typo is closest to (at most 2 edits), or NULL. */
-static const char *rules_close_step(const char *s)
+/* The entry of `list` (each under 32 bytes) a typo is closest to (at most
+ * 2 edits), or NULL. */
+static const char *rules_close(const char *s, const char *const *list)
 {
 	const char *best = NULL;
 	size_t bestd = 3, ls = strlen(s);
 
 	if (ls >= 31)
 		return NULL;
-	for (size_t k = 0; rules_steps[k]; k++) {
-		const char *t = rules_steps[k];
+	for (size_t k = 0; list[k]; k++) {
+		const char *t = list[k];
 		size_t lt = strlen(t), row[32], prev, tmp;
 		for (size_t j = 0; j <= lt; j++)
 			row[j] = j;
@@ -204,7 +205,7 @@ static int rules_parse_then(const char *then, char *out, size_t size, struct dia
 		for (size_t i = 0; rules_steps[i]; i++)
 			known = known || strcmp(step, rules_steps[i]) == 0;
 		if (!known) {
-			const char *hint = rules_close_step(step);
+			const char *hint = rules_close(step, rules_steps);
 			diag_add(d, where,
 				 "rule \"%s\": then: unknown step '%s'%s%s%s (known: label, email, "
 				 "allegro)",
@@ -340,10 +341,15 @@ int rules_add_src(struct ruleset *rs, const struct rule_src *src, struct diag *d
 			 name);
 		errors++;
 	} else if (doc_kind_parse(src->issue, &r.issue)) {
+		static const char *const kinds[] = {"receipt", "invoice", "proforma",
+						    "advance", "final",   "correction",
+						    "wz",      "none",    NULL};
+		const char *hint = rules_close(src->issue, kinds);
 		diag_add(d, where,
-			 "rule \"%s\": issue '%s' is unknown (receipt, invoice, proforma, advance, "
-			 "final, correction, wz or none)",
-			 name, src->issue);
+			 "rule \"%s\": issue '%s' is unknown%s%s%s (receipt, invoice, proforma, "
+			 "advance, final, correction, wz or none)",
+			 name, src->issue, hint ? " (did you mean '" : "", hint ? hint : "",
+			 hint ? "'?)" : "");
 		errors++;
 	}
 

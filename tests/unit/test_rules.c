@@ -626,6 +626,36 @@ static void test_rules_value_warnings(void)
 	CHECK_INT(diag_warn_count(&d), 1);
 	diag_release(&d);
 	rules_release(&rs);
+
+	/* where the order came from: a known set too; a site's own source
+	 * ("b2b-portal") is only warned about, without a bogus hint */
+	rules_init(&rs);
+	diag_init(&d);
+	CHECK_OK(rules_load_ini(&rs,
+				"[rule \"m\"]\nwhen = source == \"allegor\" or source in "
+				"(\"shop\", \"b2b-portal\")\nissue = invoice\n",
+				"s.ini", &d));
+	CHECK_INT(diag_count(&d), 0);
+	CHECK_INT(diag_warn_count(&d), 2);
+	if (d.n == 2) {
+		CHECK(strstr(d.v[0].msg, "source \"allegor\" is not a known order source (did "
+					 "you mean 'allegro'?)") != NULL);
+		CHECK(strstr(d.v[1].msg, "source \"b2b-portal\" is not a known order source") &&
+		      !strstr(d.v[1].msg, "did you mean"));
+	}
+	diag_release(&d);
+	rules_release(&rs);
+
+	/* a document kind misspelt is an error, with the kind it is closest to */
+	rules_init(&rs);
+	diag_init(&d);
+	CHECK(rules_load_ini(&rs, "[rule \"k\"]\nwhen = true\nissue = invoce\n", "k.ini", &d) != 0);
+	CHECK_INT(diag_count(&d), 1);
+	if (d.n == 1)
+		CHECK(strstr(d.v[0].msg, "issue 'invoce' is unknown (did you mean 'invoice'?)") !=
+		      NULL);
+	diag_release(&d);
+	rules_release(&rs);
 }
 
 static void test_rules_default(void)
