@@ -369,14 +369,16 @@ static int open_tcp(struct simsrv *v, const char *spec)
 		pl_err("cannot listen on %s: %s", spec, strerror(errno));
 		return -PL_EIO;
 	}
-	printf("%s:%u\n", host, ntohs(sa.sin_port));
-	fflush(stdout);
+	/* the port file first: whoever waits for the endpoint line may read
+	 * the file at once (a test flaked on an empty one) */
 	if (v->port_file) {
 		char line[16];
 		int n = snprintf(line, sizeof(line), "%u\n", ntohs(sa.sin_port));
 		if (write_atomic(v->port_file, line, (size_t)n))
 			return -PL_EIO;
 	}
+	printf("%s:%u\n", host, ntohs(sa.sin_port));
+	fflush(stdout);
 	pl_info("posnet simulator on %s:%u", host, ntohs(sa.sin_port));
 	return 0;
 }
