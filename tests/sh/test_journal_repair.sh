@@ -46,5 +46,23 @@ check '[ "$(q "select remote_id from documents")" = "$(q "select json_extract(re
 	"with the receipt's key as remote id"
 check '[ "$(grep -c "^--- BEGIN RECEIPT" "$T/paper")" = 1 ]' "nothing printed again"
 check 'grep -q "already issued" "$T/out2"' "reported as already issued"
+
+# A claimer killed after it made an invoice (document and number, pending)
+# and before it was issued: the job is pending with a dead owner. `process`
+# takes the document up through its job - it used to say "already pending"
+# and leave both for good (found by the race test's kills).
+"$P" --config "$T/p.ini" orders import "$PL_SRC/examples/orders/01-company-nip-invoice.json" >/dev/null
+"$P" --config "$T/p.ini" process >"$T/out3" 2>"$T/err3"
+inv="select state from documents where kind = 'invoice'"
+check '[ "$(q "$inv")" = issued ]' "the invoice is issued"
+q "update documents set state = 'pending' where kind = 'invoice'"
+q "update jobs set state = 'pending', owner = 'gone:1:dead', lease_until = 1 where kind = 'document'"
+"$P" --config "$T/p.ini" process >"$T/out4" 2>"$T/err4"
+check '[ $? = 0 ]' "process exits 0"
+check '[ "$(q "$inv")" = issued ]' "the pending invoice is issued by its job ($(q "$inv"))"
+check '[ "$(q "select count(*) from documents where kind = '"'invoice'"'")" = 1 ]' "no second invoice"
+check '[ "$(q "select value from number_counters where kind = '"'invoice'"'")" = 1 ]' "no second number"
+check '[ "$(q "select state from jobs where kind = '"'document'"'")" = done ]' "its job is done"
+check '! grep -q "already pending" "$T/out4"' "not left as 'already pending'"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
