@@ -13,6 +13,7 @@
 #include "effects/label.h"
 #include "agent/process.h"
 #include "agent/receipt_job.h"
+#include "effects/doccancel.h"
 #include "effects/docfx.h"
 #include "effects/fiscal_return.h"
 #include "effects/receipt.h"
@@ -36,6 +37,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -894,11 +896,36 @@ static int match_number(const struct document *d, void *arg)
 	return 0;
 }
 
+/* A document named NUMBER or #ID into *id; 0 or an exit code (message
+ * printed). The store must be open. */
+static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
+{
+	struct store_doc_filter f = {0};
+	struct find_doc fd = {.number = arg, .id = 0};
+
+	if (arg[0] == '#') {
+		long long n;
+		const char *why = parse_count(arg + 1, 1, INT64_MAX, &n);
+		if (why) {
+			fprintf(stderr, "packline: '%s' is not a document id (#N): %s\n", arg, why);
+			return CLI_EUSAGE;
+		}
+		fd.id = n;
+	} else if (store_doc_list(cli->store, &f, match_number, &fd) < 0) {
+		return exit_for(-PL_ESTORE);
+	}
+	if (fd.id <= 0) {
+		fprintf(stderr, "packline: no document '%s'\n", arg);
+		return CLI_EINPUT;
+	}
+	*id = fd.id;
+	return 0;
+}
+
 static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 {
 	struct document d;
-	struct store_doc_filter f = {0};
-	struct find_doc fd = {.number = argc > 1 ? argv[1] : "", .id = 0};
+	struct find_doc fd = {0};
 	char a[32], b[32], c[32];
 	int rc;
 
@@ -909,21 +936,9 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 	rc = open_store(cli);
 	if (rc)
 		return exit_for(rc);
-	if (argv[1][0] == '#') {
-		long long id;
-		const char *why = parse_count(argv[1] + 1, 1, INT64_MAX, &id);
-		if (why) {
-			fprintf(stderr, "packline: '%s' is not a document id (#N): %s\n", argv[1],
-				why);
-			return CLI_EUSAGE;
-		}
-		fd.id = id;
-	} else
-		store_doc_list(cli->store, &f, match_number, &fd);
-	if (fd.id <= 0) {
-		fprintf(stderr, "packline: no document '%s'\n", argv[1]);
-		return CLI_EINPUT;
-	}
+	rc = resolve_doc(cli, argv[1], &fd.id);
+	if (rc)
+		return rc;
 	doc_init(&d);
 	rc = store_doc_get(cli->store, fd.id, &d);
 	if (rc) {
@@ -965,6 +980,92 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 }
 
 /* ---- process: decide and issue ------------------------------------------ */
+
+static int open_env(struct cli *cli, struct process_env *env);
+
+/* `docs cancel DOC --reason R`: an intent on the engine (effects/
+ * doccancel.h), worked here by id; the request is audited first. */
+static int cmd_docs_cancel(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
+					     {"as", required_argument, NULL, 'a'},
+					     {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *given = NULL;
+	struct journal_outcome oc;
+	struct process_env env;
+	struct document d;
+	struct job jb = {0};
+	char actor[64], detail[DOCCANCEL_REASON_MAX + 96];
+	int64_t id = 0;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			reason = optarg;
+		else if (c == 'a')
+			given = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind != argc - 1 || !reason || !*reason) {
+		fprintf(stderr,
+			"usage: packline docs cancel NUMBER|#ID --reason TEXT [--as NAME]\n");
+		return CLI_EUSAGE;
+	}
+	if (strlen(reason) > DOCCANCEL_REASON_MAX || (given && strlen(given) > 63)) {
+		fprintf(stderr, "packline: --reason is at most %d bytes, --as 63\n",
+			DOCCANCEL_REASON_MAX);
+		return CLI_EUSAGE;
+	}
+	actor_name(given, actor, sizeof(actor));
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	rc = resolve_doc(cli, argv[optind], &id);
+	if (rc)
+		return rc;
+	doc_init(&d);
+	rc = store_doc_get(cli->store, id, &d);
+	if (!rc)
+		rc = doccancel_job(id, d.order_id, reason, actor, &jb);
+	if (!rc) {
+		/* under the order, as the other operator actions: `audit --order` */
+		snprintf(detail, sizeof(detail), "%s %s: %s", doc_kind_name(d.kind), d.number,
+			 reason);
+		rc = store_audit_add(cli->store, actor, "doc.cancel", d.order_number, detail,
+				     pl_now());
+	}
+	if (!rc)
+		rc = journal_intent(cli->journal, &jb);
+	if (rc == 1 && jb.state == JOB_DONE) {
+		printf("%s %s is cancelled already (job %" PRId64 ")\n", doc_kind_name(d.kind),
+		       d.number, jb.id);
+		rc = 0;
+		goto out;
+	}
+	if (rc == 1 && jb.state == JOB_FAILED) /* refused before: ask again */
+		rc = store_job_update(cli->store, jb.id, JOB_PENDING, true, NULL);
+	if (rc < 0)
+		goto out;
+	memset(&oc, 0, sizeof(oc));
+	rc = journal_work_ids(cli->journal, &jb.id, 1, NULL, &oc);
+	if (rc)
+		goto out;
+	if (oc.state == JOB_DONE) {
+		printf("%s\n", oc.message[0] ? oc.message : "cancelled");
+	} else {
+		fprintf(stderr, "packline: %s\n", oc.message[0] ? oc.message : "not cancelled");
+		rc = oc.rc == -PL_ESTATE || oc.rc == 0 ? CLI_EINPUT : exit_for(oc.rc);
+		goto done;
+	}
+out:
+	rc = exit_for(rc);
+done:
+	job_release(&jb);
+	doc_release(&d);
+	return rc;
+}
 
 /* The store, the fiscal printer and the label setup the workflow uses; the
  * printer and the label are optional (not configured: NULL in env). */
@@ -1026,6 +1127,8 @@ static int open_env(struct cli *cli, struct process_env *env)
 				rc = journal_register(cli->journal, &fiscal_return_ops,
 						      &cli->receipts);
 		}
+		if (!rc)
+			rc = journal_register(cli->journal, &doccancel_ops, NULL);
 		if (!rc && cli->label_loaded) {
 			cli->label_fx = (struct label_fx){
 			    .ls = &cli->label, .shipx = cli->shipx_ready ? &cli->shipx : NULL};
@@ -1098,6 +1201,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 	struct cli *cli = arg;
 	int rc = journal_register(j, &docfx_ops, &cli->docs);
 
+	if (!rc)
+		rc = journal_register(j, &doccancel_ops, NULL);
 	if (!rc && cli->receipts.lazy) {
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;
@@ -1502,6 +1607,10 @@ static const struct cli_cmd commands[] = {
      "List documents."},
     {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
      "Show a document with its lines and VAT summary."},
+    {"docs", "cancel", cmd_docs_cancel, "docs cancel NUMBER|#ID --reason TEXT [--as NAME]",
+     "Cancel an issued document of our own numbering (its number stays used; never a\n"
+     "fiscal receipt - take goods back by `orders return`; not while a correction refers\n"
+     "to it). Through the journal, once per document; who and why go to the audit log."},
     {"process", NULL, cmd_process, "process [ORDER ...]",
      "Decide each order's document by the rules, number it and issue it (all orders without\n"
      "a document when none are named). Prints the result table."},

@@ -496,6 +496,12 @@ int journal_evidence_commit(struct journal_job *jj, cJSON *ev)
 
 int journal_done(struct journal_job *jj, cJSON *ev, const char *remote_id)
 {
+	return journal_done_as(jj, ev, remote_id, DOC_ISSUED);
+}
+
+int journal_done_as(struct journal_job *jj, cJSON *ev, const char *remote_id,
+		    enum doc_state doc_state)
+{
 	int rc;
 
 	/* A job is only done after it was sent: pending -> sending first (the
@@ -508,7 +514,7 @@ int journal_done(struct journal_job *jj, cJSON *ev, const char *remote_id)
 			return rc;
 		}
 	}
-	return step(jj, JOB_DONE, false, ev, "done", true, 0, true, DOC_ISSUED, remote_id);
+	return step(jj, JOB_DONE, false, ev, "done", true, 0, true, doc_state, remote_id);
 }
 
 int journal_failed(struct journal_job *jj, cJSON *ev)

@@ -235,6 +235,10 @@ int journal_evidence_commit(struct journal_job *jj, cJSON *ev);
 /* Done: the job's document (if any) becomes issued with `remote_id` in
  * the same transaction. `how` is "performed" or "recovered". */
 int journal_done(struct journal_job *jj, cJSON *ev, const char *remote_id);
+/* Done, the job's document moved to doc_state instead (a cancellation:
+ * issued -> cancelled), in the same transaction. */
+int journal_done_as(struct journal_job *jj, cJSON *ev, const char *remote_id,
+		    enum doc_state doc_state);
 /* Definitely not done; kept failed (a later intent may retry it). */
 int journal_failed(struct journal_job *jj, cJSON *ev);
 /* In doubt. hold: for the operator (never claimed again by a worker);
