@@ -983,6 +983,108 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 
 static int open_env(struct cli *cli, struct process_env *env);
 
+/* `docs correct DOC (--full | --line SKU:QTY ... [--shipping]) --reason R`:
+ * a correction (a refund for a receipt) of DOC by line and quantity, through
+ * the engine like `orders return` (agent/returns.h), DOC being the document
+ * that sold the goods. */
+static int cmd_docs_correct(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"line", required_argument, NULL, 'l'}, {"full", no_argument, NULL, 'f'},
+	    {"shipping", no_argument, NULL, 's'},   {"reason", required_argument, NULL, 'r'},
+	    {"as", required_argument, NULL, 'a'},   {NULL, 0, NULL, 0}};
+	const char *reason = NULL, *given = NULL, *lines[RETURN_MAX_ARGS];
+	char actor[64], number[64], msg[512];
+	struct returns_take t = {0};
+	struct process_env env;
+	struct document d;
+	struct order o;
+	int64_t *qty = NULL, id = 0;
+	size_t nlines = 0;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l' && nlines < RETURN_MAX_ARGS)
+			lines[nlines++] = optarg;
+		else if (c == 'f')
+			t.full = true;
+		else if (c == 's')
+			t.delivery = true;
+		else if (c == 'r')
+			reason = optarg;
+		else if (c == 'a')
+			given = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	if (optind != argc - 1 || !reason || !*reason || t.full == (nlines > 0 || t.delivery)) {
+		fprintf(stderr,
+			"usage: packline docs correct NUMBER|#ID (--full | --line SKU:QTY ... "
+			"[--shipping]) --reason TEXT [--as NAME]\n");
+		return CLI_EUSAGE;
+	}
+	if (strlen(reason) > 255 || (given && strlen(given) > 63)) {
+		fprintf(stderr, "packline: --reason is at most 255 bytes, --as 63\n");
+		return CLI_EUSAGE;
+	}
+	actor_name(given, actor, sizeof(actor));
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	rc = resolve_doc(cli, argv[optind], &id);
+	if (rc)
+		return rc;
+	doc_init(&d);
+	order_init(&o);
+	rc = store_doc_get(cli->store, id, &d);
+	if (!rc)
+		rc = store_order_get(cli->store, d.order_id, &o);
+	if (rc)
+		goto out;
+	qty = calloc(o.nlines ? o.nlines : 1, sizeof(*qty));
+	if (!qty) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		/* SKU:QTY, split at the last ':' (a SKU may hold one) */
+		char *colon = strrchr(lines[i], ':');
+		size_t k = o.nlines;
+		int64_t q = 0;
+
+		if (colon && colon != lines[i])
+			for (k = 0; k < o.nlines; k++)
+				if (strlen(o.lines[k].sku) == (size_t)(colon - lines[i]) &&
+				    strncmp(o.lines[k].sku, lines[i], (size_t)(colon - lines[i])) ==
+					0)
+					break;
+		if (!colon || k == o.nlines || parse_qty(colon + 1, &q) != 0) {
+			fprintf(stderr,
+				"packline: --line %s: write SKU:QTY, SKU one of the lines of %s "
+				"and QTY > 0 with at most 3 decimals\n",
+				lines[i], d.number);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+		qty[k] += q;
+	}
+	t.doc_id = id;
+	t.qty = qty;
+	t.nqty = o.nlines;
+	rc = returns_take(&env, &o, &t, actor, reason, number, sizeof(number), msg, sizeof(msg));
+	if (rc)
+		fprintf(stderr, "packline: %s not corrected: %s\n", d.number,
+			msg[0] ? msg : pl_strerror(rc));
+	else
+		printf("%s: %s\n", d.number, msg);
+out:
+	free(qty);
+	order_release(&o);
+	doc_release(&d);
+	return exit_for(rc);
+}
+
 /* `docs cancel DOC --reason R`: an intent on the engine (effects/
  * doccancel.h), worked here by id; the request is audited first. */
 static int cmd_docs_cancel(struct cli *cli, int argc, char **argv)
@@ -1607,6 +1709,11 @@ static const struct cli_cmd commands[] = {
      "List documents."},
     {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
      "Show a document with its lines and VAT summary."},
+    {"docs", "correct", cmd_docs_correct,
+     "docs correct NUMBER|#ID (--full | --line SKU:QTY ... [--shipping]) --reason TEXT [--as NAME]",
+     "Correct the document that sold an order's goods by line and quantity (--full: all that\n"
+     "is left, the shipping included); a refund for a receipt. Never more than is left;\n"
+     "through the journal; audited."},
     {"docs", "cancel", cmd_docs_cancel, "docs cancel NUMBER|#ID --reason TEXT [--as NAME]",
      "Cancel an issued document of our own numbering (its number stays used; never a\n"
      "fiscal receipt - take goods back by `orders return`; not while a correction refers\n"

@@ -683,6 +683,18 @@ int returns_take_now(const struct process_env *env, const struct order *o, const
 		     size_t nqty, bool delivery, const char *actor, const char *reason,
 		     char *number, size_t number_size, char *msg, size_t msg_size)
 {
+	struct returns_take t = {.qty = qty, .nqty = nqty, .delivery = delivery};
+
+	return returns_take(env, o, &t, actor, reason, number, number_size, msg, msg_size);
+}
+
+int returns_take(const struct process_env *env, const struct order *o, const struct returns_take *t,
+		 const char *actor, const char *reason, char *number, size_t number_size, char *msg,
+		 size_t msg_size)
+{
+	const int64_t *qty = t->qty;
+	size_t nqty = t->nqty;
+	bool delivery = t->delivery;
 	struct docvec dv = {0};
 	const struct document *orig;
 	struct document *pr = NULL;
@@ -713,10 +725,25 @@ int returns_take_now(const struct process_env *env, const struct order *o, const
 		rc = -PL_EINVAL;
 		goto out;
 	}
+	if (t->doc_id && orig->id != t->doc_id) {
+		const struct document *named = NULL;
+		for (size_t i = 0; i < dv.n; i++)
+			if (dv.v[i].id == t->doc_id)
+				named = &dv.v[i];
+		snprintf(msg, msg_size,
+			 "%s is not the document that sold the goods of order %s now: correct "
+			 "%s",
+			 named && named->number[0] ? named->number : "that document", o->number,
+			 orig->number);
+		rc = -PL_EINVAL;
+		goto out;
+	}
 	if (unprinted(orig, msg, msg_size)) {
 		rc = -PL_EINVAL;
 		goto out;
 	}
+	if (t->full)
+		nqty = o->nlines;
 	if (nqty != o->nlines || nexp != orig->nlines) {
 		snprintf(msg, msg_size,
 			 "order %s has %zu line(s) but %s has %zu: a return by line needs the "
@@ -751,7 +778,23 @@ int returns_take_now(const struct process_env *env, const struct order *o, const
 			goto out;
 		}
 	}
-	memcpy(take, qty, nqty * sizeof(*take)); /* the delivery slot, if any, stays */
+	if (t->full) {
+		/* everything still left, the delivery included when it was paid */
+		rc = correction_left(orig, pr, npr, take, msg, msg_size);
+		if (rc)
+			goto out;
+		bool any = false;
+		for (size_t i = 0; i < orig->nlines; i++)
+			any = any || take[i] > 0;
+		if (!any) {
+			snprintf(msg, msg_size, "everything of %s was taken back already",
+				 orig->number);
+			rc = -PL_EINVAL;
+			goto out;
+		}
+	} else {
+		memcpy(take, qty, nqty * sizeof(*take)); /* the delivery slot, if any, stays */
+	}
 	rc = issue(env, o, orig, pr, npr, take, false, "", &row, &rep, &made);
 	if (rc)
 		goto out;

@@ -80,4 +80,17 @@ int returns_take_now(const struct process_env *env, const struct order *o, const
 		     size_t nqty, bool delivery, const char *actor, const char *reason,
 		     char *number, size_t number_size, char *msg, size_t msg_size);
 
+/* `packline docs correct`: returns_take_now with more choices. */
+struct returns_take {
+	int64_t doc_id;     /* the document to correct (must be the one that sold the
+			     * goods now: the newest live sale), 0 = that one */
+	bool full;          /* everything still left, delivery included; qty ignored */
+	const int64_t *qty; /* else: thousandths per order line, nqty = o->nlines */
+	size_t nqty;
+	bool delivery; /* with qty: the shipping too */
+};
+int returns_take(const struct process_env *env, const struct order *o, const struct returns_take *t,
+		 const char *actor, const char *reason, char *number, size_t number_size, char *msg,
+		 size_t msg_size);
+
 #endif
