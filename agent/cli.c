@@ -983,6 +983,64 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 
 static int open_env(struct cli *cli, struct process_env *env);
 
+/* `docs issue ORDER [--kind K]`: the order's document now, by the rules or
+ * of kind K, through the engine like `process` (the same key: a rule and
+ * this command never issue the same document twice). */
+static int cmd_docs_issue(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
+					     {NULL, 0, NULL, 0}};
+	struct process_env env;
+	struct process_report rep;
+	enum doc_kind kind = DOC_NONE;
+	struct order o;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'k') {
+			if (doc_kind_parse(optarg, &kind) || kind == DOC_NONE ||
+			    kind == DOC_CORRECTION || kind == DOC_REFUND ||
+			    kind == DOC_RECEIPT_NIP) {
+				fprintf(stderr,
+					"packline: --kind is one of receipt, invoice, proforma, "
+					"advance, final, wz (a correction: `docs correct`), not "
+					"'%s'\n",
+					optarg);
+				return CLI_EUSAGE;
+			}
+		} else {
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: packline docs issue ORDER [--kind K]\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	env.force_kind = kind;
+	order_init(&o);
+	process_report_init(&rep);
+	rc = resolve_order(cli, argv[optind], &o);
+	if (!rc)
+		rc = process_order(&env, &o, &rep);
+	if (!rc)
+		rc = process_finish(&env, &rep);
+	process_report_print(&rep, stdout);
+	if (!rc && rep.failed)
+		rc = -PL_EINVAL;
+	if (!rc && rep.device_errors) {
+		fprintf(stderr, "packline: %s; the document waits for the device\n",
+			rep.device_message);
+		rc = -PL_EDEVICE;
+	}
+	process_report_release(&rep);
+	order_release(&o);
+	return exit_for(rc);
+}
+
 /* `docs correct DOC (--full | --line SKU:QTY ... [--shipping]) --reason R`:
  * a correction (a refund for a receipt) of DOC by line and quantity, through
  * the engine like `orders return` (agent/returns.h), DOC being the document
@@ -1709,6 +1767,10 @@ static const struct cli_cmd commands[] = {
      "List documents."},
     {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
      "Show a document with its lines and VAT summary."},
+    {"docs", "issue", cmd_docs_issue, "docs issue ORDER [--kind K]",
+     "Issue the order's document now: the one the rules choose, or of kind K (receipt,\n"
+     "invoice, proforma, advance, final, wz). The same journal key as `process`: never\n"
+     "twice."},
     {"docs", "correct", cmd_docs_correct,
      "docs correct NUMBER|#ID (--full | --line SKU:QTY ... [--shipping]) --reason TEXT [--as NAME]",
      "Correct the document that sold an order's goods by line and quantity (--full: all that\n"

@@ -324,6 +324,20 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 		goto out;
 	}
 	rc = rules_decide(cfg->rules, o, &dec);
+	if (env->force_kind != DOC_NONE && (rc == 0 || rc == -PL_ENOTFOUND)) {
+		/* the operator's kind; a receipt with the buyer's NIP when it has one */
+		enum doc_kind k = env->force_kind;
+		if (k == DOC_RECEIPT && o->buyer.nip[0])
+			k = DOC_RECEIPT_NIP;
+		if (!dec.matched || dec.kind != k)
+			dec.backend[0] = '\0';
+		if (!dec.matched)
+			snprintf(dec.rule, sizeof(dec.rule), "(none)");
+		dec.matched = true;
+		dec.kind = k;
+		dec.then[0] = '\0';
+		rc = 0;
+	}
 	if (rc == -PL_ENOTFOUND || (rc == 0 && !dec.matched)) {
 		outcome(row, "no rule matched: add a catch-all rule");
 		row->failed = 1;

@@ -77,6 +77,11 @@ struct process_env {
 	/* With a pool, this thread only records intents and watches: the
 	 * pool's workers perform (journal_pool_start). NULL: perform here. */
 	struct journal_pool *pool;
+	/* `docs issue --kind K`: this kind instead of the rules' (DOC_NONE =
+	 * as the rules say); the rules' follow-up steps are not taken then.
+	 * Its backend: the rule's when the rule chose the same kind, else the
+	 * kind's default. */
+	enum doc_kind force_kind;
 };
 
 /* Decide one stored order and record the intent of its document ("issue
