@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent/process.c - decide an order's document and issue it. */
 #include "agent/process.h"
+#include "effects/invoice_sb.h"
 #include "effects/label.h"
 #include "agent/receipt_job.h"
 #include "agent/returns.h"
@@ -265,9 +266,11 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
 			row->gross = ex.v[i].total_gross;
 			if (ex.v[i].state == DOC_PENDING &&
-			    strcmp(ex.v[i].backend, "posnet") == 0) {
-				/* left pending by an earlier run: its receipt job takes it up */
-				snprintf(backend, sizeof(backend), "posnet");
+			    (strcmp(ex.v[i].backend, "posnet") == 0 ||
+			     strcmp(ex.v[i].backend, SB_JOB_KIND) == 0)) {
+				/* left pending by an earlier run: its receipt job (or the
+				 * service's, which looks up what became of it) takes it up */
+				snprintf(backend, sizeof(backend), "%s", ex.v[i].backend);
 				in.doc_id = ex.v[i].id;
 				break;
 			}
@@ -294,6 +297,10 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	if (strcmp(backend, "posnet") == 0) {
 		printer = "fiscal";
 		receipt_resource(printer, resource, sizeof(resource));
+	} else if (strcmp(backend, SB_JOB_KIND) == 0) {
+		/* one SmartBill invoice in flight at a time: its lookup reads the
+		 * series' next number (effects/invoice_sb.h) */
+		snprintf(resource, sizeof(resource), "%s", SB_RESOURCE);
 	}
 	in.backend = backend;
 	in.job_kind = job_kind_for(backend);
