@@ -216,8 +216,8 @@ static int sb_prepare(struct journal_job *jj)
 	rc = docfx_build(jj, &fx->docs, &s->o, &s->d, &made);
 	if (rc)
 		return rc;
-	if (s->d.kind != DOC_INVOICE) {
-		journal_msg(jj, "SmartBill issues invoices here, not a %s",
+	if (s->d.kind != DOC_INVOICE && s->d.kind != DOC_CORRECTION) {
+		journal_msg(jj, "SmartBill issues invoices and stornos here, not a %s",
 			    doc_kind_name(s->d.kind));
 		return -PL_EINVAL;
 	}
@@ -251,13 +251,46 @@ static void job_marker(struct journal_job *jj, char *out, size_t cap)
 	snprintf(out, cap, "packline:%s", journal_jobof(jj)->idem_key);
 }
 
+/* The storno `series`+`number` reversed our invoice document `doc_id`. */
+static int mark_reversed(struct journal_job *jj, int64_t doc_id, const char *series,
+			 const char *number)
+{
+	struct store *st = journal_job_store(jj);
+	struct doc_remote r;
+	cJSON *det = NULL;
+	char *txt = NULL, by[96];
+	int rc = store_doc_remote_get(st, doc_id, &r);
+
+	if (rc)
+		return rc;
+	det = cJSON_Parse(r.detail ? r.detail : "{}");
+	if (!det)
+		det = cJSON_CreateObject();
+	snprintf(by, sizeof(by), "%s%s", series, number);
+	cJSON_DeleteItemFromObjectCaseSensitive(det, "reversed_by");
+	if (det && cJSON_AddStringToObject(det, "reversed_by", by))
+		txt = cJSON_PrintUnformatted(det);
+	cJSON_Delete(det);
+	doc_remote_release(&r);
+	if (!txt)
+		return -PL_ENOMEM;
+	r.detail = txt;
+	snprintf(r.status, sizeof(r.status), "reversed");
+	r.updated_at = pl_now();
+	rc = store_doc_remote_put(st, &r);
+	free(txt);
+	return rc;
+}
+
 /* The invoice is at SmartBill as series+number: keep it with our document,
  * then settle done (the document issued in the same step). */
 static int settle_made(struct journal_job *jj, cJSON *ev, const char *series, const char *number,
 		       const char *how)
 {
 	struct doc_remote r = {0};
-	char detail[256];
+	char marker[200];
+	cJSON *det = cJSON_CreateObject();
+	char *detail = NULL;
 	int rc;
 
 	r.doc_id = journal_doc_id(jj);
@@ -265,13 +298,26 @@ static int settle_made(struct journal_job *jj, cJSON *ev, const char *series, co
 	snprintf(r.remote_id, sizeof(r.remote_id), "%s%s", series, number);
 	snprintf(r.remote_number, sizeof(r.remote_number), "%s", number);
 	snprintf(r.status, sizeof(r.status), "issued");
-	snprintf(detail, sizeof(detail), "{\"series\":\"%s\",\"number\":\"%s\",\"how\":\"%s\"}",
-		 series, number, how);
+	/* the marker its PDF carries: a storno of it is found by it */
+	journal_json_str(ev, "marker", marker, sizeof(marker));
+	if (det && cJSON_AddStringToObject(det, "series", series) &&
+	    cJSON_AddStringToObject(det, "number", number) &&
+	    cJSON_AddStringToObject(det, "how", how) &&
+	    cJSON_AddStringToObject(det, "marker", marker))
+		detail = cJSON_PrintUnformatted(det);
+	cJSON_Delete(det);
+	if (!detail) {
+		cJSON_Delete(ev);
+		return -PL_ENOMEM;
+	}
 	r.detail = detail;
 	r.updated_at = pl_now();
 	/* before done: a crash in between leaves the job sending, and its
 	 * lookup finds the same number and writes the same row again */
 	rc = r.doc_id > 0 ? store_doc_remote_put(journal_job_store(jj), &r) : 0;
+	free(detail);
+	if (!rc && journal_json_int(ev, "reverses_doc", 0) > 0)
+		rc = mark_reversed(jj, journal_json_int(ev, "reverses_doc", 0), series, number);
 	if (rc) {
 		cJSON_Delete(ev);
 		journal_msg(jj, "cannot keep SmartBill invoice %s%s with the document: %s", series,
@@ -315,7 +361,10 @@ static enum journal_verdict sb_lookup(struct journal_job *jj, char *why, size_t 
 		snprintf(why, cap, "the invoice never left (no series number journalled)");
 		return JOURNAL_V_NOT_DONE;
 	}
-	job_marker(jj, marker, sizeof(marker));
+	/* an invoice names this job; a storno carries its invoice's marker */
+	journal_json_str(old, "marker", marker, sizeof(marker));
+	if (!marker[0])
+		job_marker(jj, marker, sizeof(marker));
 	if (sb_init(&client, &fx->cfg)) {
 		snprintf(why, cap, "%s", sb_error(&client));
 		return JOURNAL_V_RETRY;
@@ -374,6 +423,11 @@ static enum journal_verdict sb_lookup(struct journal_job *jj, char *why, size_t 
 			}
 			cJSON_AddStringToObject(ev, "series", series);
 			cJSON_AddNumberToObject(ev, "next", (double)n);
+			cJSON_AddStringToObject(ev, "marker", marker);
+			if (journal_json_int(old, "reverses_doc", 0) > 0)
+				cJSON_AddNumberToObject(
+				    ev, "reverses_doc",
+				    (double)journal_json_int(old, "reverses_doc", 0));
 			rc = settle_made(jj, ev, series, number, "recovered");
 			v = rc == 0 ? JOURNAL_V_DONE : JOURNAL_V_RETRY;
 			goto out;
@@ -400,6 +454,121 @@ out:
 	return v;
 }
 
+/* A correction of an invoice made at SmartBill: SmartBill reverses a whole
+ * invoice (storno, POST /invoice/reverse) into the same series, so only a
+ * correction that takes everything back is sent; a partial one is refused
+ * (SmartBill has no correction invoice; research/http-apis.md §2.5). */
+static int check_full(struct journal_job *jj, const struct document *c, const struct document *orig)
+{
+	if (c->nlines != orig->nlines || c->total_gross != -orig->total_gross) {
+		journal_msg(jj,
+			    "SmartBill reverses whole invoices only (storno): this correction of "
+			    "%s takes back part of it; issue it by hand at SmartBill",
+			    orig->remote_id);
+		return -PL_EINVAL;
+	}
+	for (size_t i = 0; i < c->nlines; i++) {
+		if (c->lines[i].qty != -orig->lines[i].qty) {
+			journal_msg(jj,
+				    "SmartBill reverses whole invoices only (storno): line %zu of "
+				    "%s is taken back in part",
+				    i + 1, orig->remote_id);
+			return -PL_EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int perform_storno(struct journal_job *jj, struct sb_state *s, const char *date)
+{
+	struct store *st = journal_job_store(jj);
+	struct doc_remote orr = {0};
+	struct document orig;
+	struct sb_answer a;
+	char series[32], marker[200];
+	cJSON *det = NULL, *ev = NULL;
+	int64_t next = 0;
+	int rc;
+
+	doc_init(&orig);
+	rc = store_doc_get(st, s->d.corrects_id, &orig);
+	if (!rc)
+		rc = store_doc_remote_get(st, s->d.corrects_id, &orr);
+	if (rc) {
+		journal_msg(jj, "the corrected invoice (document %lld) has no SmartBill number: %s",
+			    (long long)s->d.corrects_id, pl_strerror(rc));
+		rc = journal_failed(jj, NULL);
+		goto out;
+	}
+	det = cJSON_Parse(orr.detail ? orr.detail : "{}");
+	journal_json_str(det, "series", series, sizeof(series));
+	journal_json_str(det, "marker", marker, sizeof(marker));
+	if (strcmp(orr.service, "smartbill") != 0 || !series[0] || !orr.remote_number[0]) {
+		journal_msg(jj, "document %lld was not invoiced at SmartBill",
+			    (long long)s->d.corrects_id);
+		rc = journal_failed(jj, NULL);
+		goto out;
+	}
+	if (check_full(jj, &s->d, &orig)) {
+		rc = journal_failed(jj, NULL);
+		goto out;
+	}
+	rc = sb_series_next(&s->client, series, &next);
+	if (rc == -PL_EBUSY || rc == -PL_EIO) {
+		journal_msg(jj, "%s", sb_error(&s->client));
+		rc = journal_defer(jj, strstr(sb_error(&s->client), "locked") ? SB_LOCKOUT_MS
+									      : SB_RETRY_MS);
+		goto out;
+	}
+	if (rc) {
+		journal_msg(jj, "%s", sb_error(&s->client));
+		rc = journal_failed(jj, NULL);
+		goto out;
+	}
+	ev = journal_ev(jj);
+	if (!ev) {
+		rc = -PL_ENOMEM;
+		goto out;
+	}
+	cJSON_AddStringToObject(ev, "phase", "storno");
+	cJSON_AddStringToObject(ev, "series", series);
+	cJSON_AddNumberToObject(ev, "next", (double)next);
+	cJSON_AddStringToObject(ev, "reverses", orr.remote_id);
+	cJSON_AddNumberToObject(ev, "reverses_doc", (double)s->d.corrects_id);
+	/* GUESS: the storno carries its invoice's mentions, so its PDF names
+	 * the invoice's marker (a lookup finds it by that) */
+	cJSON_AddStringToObject(ev, "marker", marker);
+	rc = journal_sending(jj, cJSON_Duplicate(ev, 1));
+	if (rc)
+		goto out;
+	rc = sb_invoice_reverse(&s->client, series, orr.remote_number, date, &a);
+	if (rc == 0) {
+		rc = settle_made(jj, ev, a.series[0] ? a.series : series, a.number, "performed");
+		ev = NULL;
+		goto out;
+	}
+	journal_msg(jj, "storno of %s: %s", orr.remote_id, sb_error(&s->client));
+	cJSON_AddStringToObject(ev, "message", journal_message(jj));
+	if (rc == -PL_EINVAL || rc == -PL_ECONFIG) {
+		rc = journal_failed(jj, ev);
+	} else if (rc == -PL_EBUSY || rc == -PL_EIO) {
+		rc = journal_unknown(jj, ev, false, SB_RETRY_MS);
+	} else {
+		rc = journal_evidence_commit(jj, ev);
+		if (!rc)
+			rc = journal_recheck(jj);
+		if (rc == 1) /* not made: pending, sent again later */
+			rc = journal_defer(jj, SB_RETRY_MS);
+	}
+	ev = NULL;
+out:
+	cJSON_Delete(ev);
+	cJSON_Delete(det);
+	doc_remote_release(&orr);
+	doc_release(&orig);
+	return rc;
+}
+
 static int sb_perform(struct journal_job *jj)
 {
 	struct sb_state *s = journal_state(jj);
@@ -416,6 +585,8 @@ static int sb_perform(struct journal_job *jj)
 	job_marker(jj, marker, sizeof(marker));
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	if (s->d.kind == DOC_CORRECTION)
+		return perform_storno(jj, s, date);
 	for (int tries = 0; tries < 2; tries++) {
 		rc = sb_series_next(&s->client, fx->cfg.series, &next);
 		if (rc == -PL_EBUSY || rc == -PL_EIO) {

@@ -23,6 +23,15 @@
  *                       may be compressed) -> held for the operator, never
  *                       sent twice on a guess;
  *   nextNumber  < N  -> the series went back (a delete): held.
+ * A correction of an invoice made at SmartBill (a cancelled order; the
+ * returns code picks backend smartbill when the corrected invoice's backend
+ * is smartbill) is a storno: POST /invoice/reverse of the whole invoice,
+ * with the same evidence (the series' next number; the storno takes a
+ * number of the same series) and lookup (its PDF carries the invoice's
+ * marker - GUESS: SmartBill copies the invoice's mentions). A correction
+ * that takes back only part of the invoice is refused (failed, with the
+ * reason): SmartBill has no correction invoice. The invoice's doc_remote
+ * row becomes status "reversed".
  * A rate-limit lockout or an unreachable service defers the job; the
  * limiter (connectors/smartbill.h) keeps every process under 30 calls / 10 s.
  *

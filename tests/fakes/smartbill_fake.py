@@ -18,7 +18,7 @@ python3 stdlib only. Faithful to the contract in research/http-apis.md section 2
     every call meanwhile is refused with 403 + errorText "...limita maxima de requesturi...".
 
 Fault injection (not SmartBill), POST /__fake/config {"fault": "timeout"|"drop"|"500"|"hang",
-"fault_count": N, "hang_s": S}: the next N invoice creates COMMIT the invoice and then
+"fault_count": N, "hang_s": S}: the next N invoice creates or stornos COMMIT and then
   timeout - answer only after hang_s seconds (longer than the client waits),
   drop    - close the connection without an answer,
   500     - answer 500 with an HTML page,
@@ -384,14 +384,16 @@ class Handler(BaseHTTPRequestHandler):
             if inv["canceled"]:
                 return self.biz_error("Factura este anulata.")
             s = STATE["series"][inv["series"]]
+            # GUESS: the storno copies the invoice's mentions/observations
             rev = dict(inv, number=fmt_number(s["nextNumber"]), reverses=inv["number"],
                        reversed_by="", total=-inv["total"], canceled=False,
                        products=[dict(p, quantity=-p["quantity"]) for p in inv["products"]])
             s["nextNumber"] += 1
             inv["reversed_by"] = rev["number"]
             STATE["invoices"].append(rev)
-        self.send_json(200, {"errorText": "", "message": "", "number": rev["number"],
-                             "series": rev["series"], "url": ""})
+        # committed: the fault (if any) strikes now
+        self.answer_after_commit({"errorText": "", "message": "", "number": rev["number"],
+                                  "series": rev["series"], "url": ""})
 
     def payment_status(self, q, b):
         with LOCK:

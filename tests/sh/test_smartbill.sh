@@ -70,6 +70,7 @@ config() {
 	mkdir -p "$dir"
 	{
 		printf '[packline]\nstore = sqlite:%s/p.db\nstation = sb\n\n' "$dir"
+		printf '[rule "cancelled"]\nwhen = status == "cancelled"\nissue = correction\n\n'
 		printf '[rule "company"]\nwhen = buyer.nip != ""\nissue = invoice\nbackend = smartbill\n\n'
 		printf '[rule "rest"]\nwhen = true\nissue = none\n\n'
 		printf '[smartbill]\nurl = %s/SBORO/api\nuser = office@test.ro\ntoken = sbtok\n' "$URL"
@@ -79,15 +80,15 @@ config() {
 }
 q() { sqlite3 "$1/p.db" "$2"; }
 
-# orders FILE PREFIX FIRST COUNT: company orders PREFIX-FIRST..
+# orders FILE PREFIX FIRST COUNT [STATUS]: company orders PREFIX-FIRST..
 orders() {
-	local file=$1 pre=$2 first=$3 count=$4 i
+	local file=$1 pre=$2 first=$3 count=$4 status=${5:-paid} i
 	{
 		printf '{"orders":['
 		for ((i = first; i < first + count; i++)); do
 			[ "$i" -gt "$first" ] && printf ','
-			printf '{"source":"shop","id":"%s%d","number":"%s/%d","created":"2026-11-24T08:00:00Z","status":"paid","currency":"RON","total":2298,"buyer":{"name":"Ion","company":"Intelligent IT SRL","nip":"5260250274","country":"PL"},"delivery":{"method":"pickup","cost":0},"payment":{"type":"card","status":"paid","paid":2298},"lines":[{"sku":"K-1","name":"Cana","qty":2,"unit_price":1149,"vat":"23"}]}' \
-				"$pre" "$i" "$pre" "$i"
+			printf '{"source":"shop","id":"%s%d","number":"%s/%d","created":"2026-11-24T08:00:00Z","status":"%s","currency":"RON","total":2298,"buyer":{"name":"Ion","company":"Intelligent IT SRL","nip":"5260250274","country":"PL"},"delivery":{"method":"pickup","cost":0},"payment":{"type":"card","status":"paid","paid":2298},"lines":[{"sku":"K-1","name":"Cana","qty":2,"unit_price":1149,"vat":"23"}]}' \
+				"$pre" "$i" "$pre" "$i" "$status"
 		done
 		printf ']}\n'
 	} >"$file"
@@ -118,6 +119,23 @@ check '[ "$(q "$D" "select state || \" \" || remote_id from documents")" = "issu
 check '[ "$(q "$D" "select state from jobs")" = "done" ]' "plain: the job is done"
 "$P" --config "$D/p.ini" process >"$D/out2" 2>&1
 check '[ "$(count_for A/1)" = 1 ]' "plain: a second run makes nothing"
+
+# ---- storno: the order is cancelled, its invoice reversed once -----------------
+# reversals of invoice NUMBER on the fake
+reversals() {
+	stats | python3 -c 'import json,sys
+print(sum(1 for i in json.load(sys.stdin)["invoices"] if i["reverses"] == sys.argv[1] and not i["deleted"]))' "$1"
+}
+orders "$D/c.json" A 1 1 cancelled
+"$P" --config "$D/p.ini" orders import "$D/c.json" >/dev/null 2>&1
+fake POST /__fake/config '{"fault":"drop","fault_count":1}' >/dev/null
+"$P" --config "$D/p.ini" process >"$D/out3" 2>&1
+check '[ "$(reversals 0100)" = 1 ]' "storno: one reversal of FCT0100 at the fake, though its answer was dropped ($(cat "$D/out3"))"
+check '[ "$(q "$D" "select d.kind || \" \" || d.state || \" \" || r.remote_id from documents d join doc_remote r on r.doc_id = d.id where d.kind = \"correction\"")" = "correction issued FCT0101" ]' \
+	"storno: our correction is issued with the storno's number"
+check '[ "$(q "$D" "select status from doc_remote where remote_id = \"FCT0100\"")" = reversed ]' "storno: the invoice is marked reversed"
+"$P" --config "$D/p.ini" process >"$D/out4" 2>&1
+check '[ "$(reversals 0100)" = 1 ]' "storno: a rerun reverses nothing more"
 
 # ---- faults after the commit ------------------------------------------------
 n=0
