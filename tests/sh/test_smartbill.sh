@@ -13,6 +13,10 @@
 #     answer), then run again: one invoice, not lost, not doubled;
 #   - SIGKILLed after SENDING was journalled but before the request left: the
 #     rerun sees the series unchanged and sends it (one invoice);
+#   - died sending while the series moved: by another packline job's invoice
+#     (its PDF names that job) -> ours is sent once; by someone else -> held
+#     for the operator, nothing sent on a guess;
+#   - storno of a cancelled order's invoice, its answer dropped: one reversal;
 #   - two processes at once on one store: every order exactly one invoice;
 #   - a burst of 60 invoices (two processes) never trips the 30 calls / 10 s
 #     lockout: the fake counts every call and the test asserts the most it
@@ -187,6 +191,41 @@ sleep 1.2
 PL_JOURNAL_LEASE_MS=1000 "$P" --config "$D/p.ini" process >"$D/out2" 2>&1
 check '[ "$(count_for K0-/1)" = 1 ]' "kill0: the rerun made the invoice (series unchanged: not made)"
 check '[ "$(q "$D" "select state from jobs")" = "done" ]' "kill0: done"
+
+# Died sending, and the series moved meanwhile by another invoice: made by
+# another packline job (its PDF names that job) -> ours was not made, sent;
+# made by someone else (no marker) -> held for the operator, nothing sent.
+# outsider MENTIONS: an invoice made at the fake behind packline's back
+outsider() {
+	python3 -c 'import base64,json,sys,urllib.request as u
+b=json.dumps({"companyVatCode":"RO12345678","client":{"name":"Alt client"},"seriesName":"FCT",
+ "mentions":sys.argv[2],"products":[{"name":"x","quantity":1,"price":1,"measuringUnitName":"buc",
+ "taxName":"Normala","taxPercentage":21}]}).encode()
+r=u.Request(sys.argv[1]+"/SBORO/api/invoice",data=b,method="POST",headers={"Content-Type":"application/json",
+ "Authorization":"Basic "+base64.b64encode(b"office@test.ro:sbtok").decode()})
+print(json.load(u.urlopen(r))["number"])' "$URL" "$1"
+}
+for who in packline other; do
+	D=$T/moved-$who
+	config "$D"
+	orders "$D/o.json" "M$who-" 1 1
+	"$P" --config "$D/p.ini" orders import "$D/o.json" >/dev/null 2>&1
+	(PL_TEST_SB_DIE_BEFORE_CREATE=1 PL_JOURNAL_LEASE_MS=1000 "$P" --config "$D/p.ini" process >/dev/null 2>&1) 2>/dev/null
+	if [ $who = packline ]; then m="Comanda X/9; packline:invoice:shop:X9"; else m="by hand"; fi
+	outsider "$m" >/dev/null
+	sleep 1.2
+	PL_JOURNAL_LEASE_MS=1000 "$P" --config "$D/p.ini" process >"$D/out" 2>&1
+	if [ $who = packline ]; then
+		check '[ "$(count_for "M$who-/1")" = 1 ] && [ "$(q "$D" "select state from jobs")" = done ]' \
+			"moved by another job: ours was not made, sent once ($(q "$D" "select state, result from jobs"))"
+	else
+		check '[ "$(count_for "M$who-/1")" = 0 ]' "moved by someone else: nothing sent on a guess"
+		check '[ "$(q "$D" "select state || \" \" || json_extract(result, \"$.message\") from jobs")" != "" ] && [ "$(q "$D" "select state from jobs")" = unknown ]' \
+			"moved by someone else: held for the operator ($(q "$D" "select state, result from jobs"))"
+		check 'q "$D" "select result from jobs" | grep -q "check at SmartBill"' \
+			"moved by someone else: the job says to check at SmartBill"
+	fi
+done
 
 # ---- two processes at once, and the burst of 60 --------------------------------
 # let the window of the calls above pass, so the count below is this part's
