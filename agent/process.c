@@ -263,7 +263,8 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	in.kind = dec.kind;
 	for (size_t i = 0; i < ex.n; i++) {
 		if (ex.v[i].kind == dec.kind && live(&ex.v[i]) && dec.kind != DOC_CORRECTION) {
-			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
+			snprintf(row->number, sizeof(row->number), "%s",
+				 ex.v[i].number[0] ? ex.v[i].number : ex.v[i].remote_id);
 			row->gross = ex.v[i].total_gross;
 			if (ex.v[i].state == DOC_PENDING &&
 			    (strcmp(ex.v[i].backend, "posnet") == 0 ||
@@ -371,7 +372,9 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 		journal_json_str(ev, "key", key, sizeof(key));
 		journal_json_str(ev, "message", msg, sizeof(msg));
 		if (jb.doc_id > 0 && store_doc_get(env->st, jb.doc_id, &d) == 0) {
-			snprintf(row->number, sizeof(row->number), "%s", d.number);
+			/* a service's number (SmartBill) is its remote id */
+			snprintf(row->number, sizeof(row->number), "%s",
+				 d.number[0] ? d.number : d.remote_id);
 			row->gross = d.total_gross;
 		}
 	}

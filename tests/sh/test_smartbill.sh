@@ -121,6 +121,7 @@ check '[ "$(q "$D" "select remote_id || \" \" || remote_number || \" \" || statu
 	"plain: series+number kept in doc_remote"
 check '[ "$(q "$D" "select state || \" \" || remote_id from documents")" = "issued FCT0100" ]' "plain: the document is issued"
 check '[ "$(q "$D" "select state from jobs")" = "done" ]' "plain: the job is done"
+check 'grep -q "FCT0100 .* issued" "$D/out"' "plain: process shows SmartBill's number ($(cat "$D/out"))"
 "$P" --config "$D/p.ini" process >"$D/out2" 2>&1
 check '[ "$(count_for A/1)" = 1 ]' "plain: a second run makes nothing"
 
