@@ -13,7 +13,8 @@ python3 stdlib only. Faithful to the contract in research/http-apis.md section 2
     DELETE /invoice (last of its series only), POST /invoice/reverse (storno, once per invoice),
     POST /payment, GET /tax;
   * business errors are HTTP 200 with a non-empty `errorText`;
-  * malformed JSON -> 400 {"type":"invalid_request_error","errors":[{"code":...}]};
+  * malformed JSON -> 400 {"type":"invalid_request_error","errors":[{"code":...}]}, and so is
+    a wrong Accept header (invalid_accept_header);
   * 30 calls per 10 s per token; the call over the limit locks the token for 10 minutes and
     every call meanwhile is refused with 403 + errorText "...limita maxima de requesturi...".
 
@@ -175,6 +176,14 @@ class Handler(BaseHTTPRequestHandler):
         if not self.gate():
             return
         p = u.path[len(BASE):]
+        # Accept as the official PHP kit sends it [doc]: JSON, or octet-stream for a PDF;
+        # GUESS: which values SmartBill refuses (a missing header is let through)
+        accept = self.headers.get("Accept")
+        want = ("application/octet-stream", "application/pdf") if p.endswith("/pdf") \
+            else ("application/json",)
+        if accept and "*/*" not in accept and not any(w in accept for w in want):
+            return self.bad_request("invalid_accept_header", "Accept",
+                                    "Accept must be %s" % " or ".join(want))
         handler = ROUTES.get((method, p))
         if not handler:
             # GUESS: an unknown path or method
