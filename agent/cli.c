@@ -16,6 +16,7 @@
 #include "effects/doccancel.h"
 #include "effects/docfx.h"
 #include "effects/fiscal_return.h"
+#include "effects/invoice_sb.h"
 #include "effects/receipt.h"
 #include "journal/journal.h"
 #include "agent/returns.h"
@@ -71,6 +72,8 @@ struct cli {
 	struct docfx_env docs;
 	struct receipt_fx receipts;
 	struct receipt_fx pool_receipts[CLI_MAX_WORKERS]; /* one printer handle per worker */
+	struct sb_fx smartbill; /* [smartbill]: read only, shared by the workers */
+	bool smartbill_ready;
 };
 
 struct cli_cmd {
@@ -1252,6 +1255,20 @@ static int open_env(struct cli *cli, struct process_env *env)
 	rc = open_label(cli, false);
 	if (rc && rc != -PL_ENOTFOUND)
 		return rc;
+	if (!cli->smartbill_ready && config_has_section(cli->cfg, "smartbill", "")) {
+		struct diag d;
+
+		diag_init(&d);
+		rc = sb_setup_load(config_view(cli->cfg),
+				   cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+				   &cli->smartbill.cfg, &d);
+		if (rc)
+			diag_print(&d, stderr, "packline");
+		diag_release(&d);
+		if (rc)
+			return rc;
+		cli->smartbill_ready = true;
+	}
 	if (!cli->journal) {
 		struct journal_cfg jc = {
 		    .station = cli->cfg->station,
@@ -1280,6 +1297,10 @@ static int open_env(struct cli *cli, struct process_env *env)
 		}
 		cli->docs.numbering = cli->cfg->numbering;
 		rc = journal_register(cli->journal, &docfx_ops, &cli->docs);
+		if (!rc && cli->smartbill_ready) {
+			cli->smartbill.docs = cli->docs;
+			rc = journal_register(cli->journal, &sb_invoice_ops, &cli->smartbill);
+		}
 		if (!rc && cli->receipts.lazy) {
 			cli->receipts.docs = cli->docs;
 			rc = journal_register(cli->journal, &receipt_ops, &cli->receipts);
@@ -1363,6 +1384,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 
 	if (!rc)
 		rc = journal_register(j, &doccancel_ops, NULL);
+	if (!rc && cli->smartbill_ready)
+		rc = journal_register(j, &sb_invoice_ops, &cli->smartbill);
 	if (!rc && cli->receipts.lazy) {
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;

@@ -690,6 +690,7 @@ static const struct {
 } issue_backends[] = {
     {"posnet", true, "printer"},
     {"local", false, NULL},
+    {"smartbill", false, "smartbill"},
 };
 
 /* Edit distance of two short names, for "did you mean". */

@@ -6,6 +6,7 @@
  */
 #include "agent/config.h"
 #include "agent/returns.h"
+#include "effects/invoice_sb.h"
 #include "fiscal/posnet_config.h"
 #include "labels/label_config.h"
 
@@ -16,5 +17,6 @@ const struct config_section config_sections[] = {
     {"cups", NULL, NULL},
     {"shipx", NULL, NULL},
     {"returns", returns_config_check, NULL},
+    {"smartbill", sb_config_check, NULL},
 };
 const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);

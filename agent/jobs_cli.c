@@ -204,7 +204,7 @@ static int by_id(const void *a, const void *b)
 
 /* Kinds of job the engine and the agent record (journal_effect_ops.kind). */
 static const char *const job_kinds[] = {"receipt", "fiscal_return", "document", "label",
-					"invoice", "email",         "upload"};
+					"invoice", "email",         "upload",   "smartbill"};
 
 static void fmt_age(int64_t ms, char *out, size_t cap)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent/process.c - decide an order's document and issue it. */
 #include "agent/process.h"
+#include "effects/invoice_sb.h"
 #include "effects/label.h"
 #include "agent/receipt_job.h"
 #include "agent/returns.h"
@@ -372,7 +373,8 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	in.kind = dec.kind;
 	for (size_t i = 0; i < ex.n; i++) {
 		if (ex.v[i].kind == dec.kind && live(&ex.v[i]) && dec.kind != DOC_CORRECTION) {
-			snprintf(row->number, sizeof(row->number), "%s", ex.v[i].number);
+			snprintf(row->number, sizeof(row->number), "%s",
+				 ex.v[i].number[0] ? ex.v[i].number : ex.v[i].remote_id);
 			row->gross = ex.v[i].total_gross;
 			if (ex.v[i].state == DOC_PENDING) {
 				/* made by a claimer that died before it was issued
@@ -405,6 +407,10 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 	if (strcmp(backend, "posnet") == 0) {
 		printer = "fiscal";
 		receipt_resource(printer, resource, sizeof(resource));
+	} else if (strcmp(backend, SB_JOB_KIND) == 0) {
+		/* one SmartBill invoice in flight at a time: its lookup reads the
+		 * series' next number (effects/invoice_sb.h) */
+		snprintf(resource, sizeof(resource), "%s", SB_RESOURCE);
 	}
 	in.backend = backend;
 	in.job_kind = job_kind_for(backend);
@@ -475,7 +481,9 @@ static void settle_row(const struct process_env *env, struct process_row *row,
 		journal_json_str(ev, "key", key, sizeof(key));
 		journal_json_str(ev, "message", msg, sizeof(msg));
 		if (jb.doc_id > 0 && store_doc_get(env->st, jb.doc_id, &d) == 0) {
-			snprintf(row->number, sizeof(row->number), "%s", d.number);
+			/* a service's number (SmartBill) is its remote id */
+			snprintf(row->number, sizeof(row->number), "%s",
+				 d.number[0] ? d.number : d.remote_id);
 			row->gross = d.total_gross;
 		}
 	}

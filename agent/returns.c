@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent/returns.c - corrections, refunds and held orders (agent/returns.h). */
 #include "agent/returns.h"
+#include "effects/invoice_sb.h"
 
 #include "base/clock.h"
 #include "base/diag.h"
@@ -383,8 +384,12 @@ static int issue(const struct process_env *env, const struct order *o, const str
 		be = mode == RETURNS_RECEIPT_PRINTER ? "posnet" : "local";
 	} else {
 		be = backend[0] ? backend : "local";
+		/* an invoice made at SmartBill is reversed there (storno) */
+		if (strcmp(orig->backend, SB_JOB_KIND) == 0)
+			be = SB_JOB_KIND;
 	}
-	if (strcmp(be, "local") != 0 && !(kind == DOC_REFUND && strcmp(be, "posnet") == 0)) {
+	if (strcmp(be, "local") != 0 && strcmp(be, SB_JOB_KIND) != 0 &&
+	    !(kind == DOC_REFUND && strcmp(be, "posnet") == 0)) {
 		outcome(row, "cannot correct %s: backend '%s' does not issue corrections",
 			orig->number, be);
 		goto fail_row;
@@ -420,13 +425,17 @@ static int issue(const struct process_env *env, const struct order *o, const str
 			rc = -PL_ETOOBIG;
 			goto out;
 		}
+	} else if (strcmp(be, SB_JOB_KIND) == 0) {
+		snprintf(resource, sizeof(resource), "%s", SB_RESOURCE);
 	} else {
 		docfx_correction_resource(orig->id, resource, sizeof(resource));
 	}
 	in.o = o;
 	in.kind = kind;
 	in.backend = be;
-	in.job_kind = printer_return ? "fiscal_return" : "document";
+	in.job_kind = printer_return                 ? "fiscal_return"
+		      : strcmp(be, SB_JOB_KIND) == 0 ? SB_JOB_KIND
+						     : "document";
 	in.printer = printer_return ? "fiscal" : NULL;
 	in.resource = resource;
 	in.corrects_id = orig->id;

@@ -282,6 +282,13 @@ static int http_perform(const struct http_wire_req *w, struct http_resp *resp)
 	} else if (strcmp(w->method, "GET") == 0) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
+	/* A request that is not idempotent never rides on a reused connection:
+	 * libcurl silently sends a request again when its reused connection
+	 * dies before the first answer byte ("Connection died, retrying a
+	 * fresh connect"), and a POST the server had committed then creates a
+	 * second invoice or shipment behind the caller's back. */
+	if (strcmp(w->method, "GET") != 0 && strcmp(w->method, "HEAD") != 0)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

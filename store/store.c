@@ -46,6 +46,14 @@ void job_release(struct job *j)
 	j->result = NULL;
 }
 
+void doc_remote_release(struct doc_remote *r)
+{
+	if (!r)
+		return;
+	free(r->detail);
+	r->detail = NULL;
+}
+
 /* "scheme:rest" -> true when s starts with `scheme` followed by ':'. */
 static bool dsn_has_scheme(const char *dsn, const char *scheme)
 {

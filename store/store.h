@@ -203,6 +203,19 @@ struct store_audit_filter {
 typedef int store_audit_fn(const struct store_audit_entry *e, void *arg); /* non-zero stops */
 
 /* Backend contract. All slots are mandatory. Each returns 0 or -PL_E*. */
+/* What an invoicing service holds of one of our documents (table doc_remote,
+ * schema v4): SmartBill's series + number, fakturownia's id and KSeF state. */
+struct doc_remote {
+	int64_t doc_id;
+	char service[32];       /* "smartbill", "fakturownia" */
+	char remote_id[64];     /* the service's id ("FCT0120" at SmartBill) */
+	char remote_number[64]; /* the number the service gave ("0120") */
+	char status[32];        /* "issued", "cancelled", "reversed", ... */
+	char *detail;           /* malloc'd JSON, doc_remote_release frees */
+	int64_t updated_at;     /* unix seconds */
+};
+void doc_remote_release(struct doc_remote *r);
+
 struct store_ops {
 	const char *name; /* "sqlite", "postgres" */
 	/* Open (creating and migrating the schema) the store at `dsn`. */
@@ -336,6 +349,14 @@ struct store_ops {
 	 * audit row "job.resolve" / "job.retry" (object: the order's number)
 	 * are written. */
 	int (*job_resolve)(struct store *s, const struct job_resolve *r);
+
+	/* What an invoicing service holds of our document (schema v4,
+	 * table doc_remote): put inserts or replaces the row of r->doc_id
+	 * (-PL_EINVAL without doc_id/service/remote_id, -PL_ENOTFOUND when
+	 * there is no such document); get fills *out (out->detail malloc'd,
+	 * doc_remote_release frees it) or -PL_ENOTFOUND. */
+	int (*doc_remote_put)(struct store *s, const struct doc_remote *r);
+	int (*doc_remote_get)(struct store *s, int64_t doc_id, struct doc_remote *out);
 };
 
 /* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
@@ -478,6 +499,14 @@ static inline int store_audit_list(struct store *s, const struct store_audit_fil
 static inline int store_job_resolve(struct store *s, const struct job_resolve *r)
 {
 	return s->ops->job_resolve(s, r);
+}
+static inline int store_doc_remote_put(struct store *s, const struct doc_remote *r)
+{
+	return s->ops->doc_remote_put(s, r);
+}
+static inline int store_doc_remote_get(struct store *s, int64_t doc_id, struct doc_remote *out)
+{
+	return s->ops->doc_remote_get(s, doc_id, out);
 }
 static inline int store_schema_version(struct store *s, int *out)
 {

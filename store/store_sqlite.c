@@ -205,6 +205,13 @@ static const char *const migrations[] = {
     "  release_reason TEXT NOT NULL DEFAULT ''\n"
     ");\n"
     "CREATE UNIQUE INDEX order_holds_open ON order_holds(order_id) WHERE released = 0;\n",
+    /* 3 -> 4: what an invoicing service (SmartBill, fakturownia) holds of
+     * our document: its id, number, status and details (docs/store.md) */
+    "CREATE TABLE doc_remote(doc_id INTEGER PRIMARY KEY REFERENCES documents(id), service TEXT "
+    "NOT NULL,\n"
+    "  remote_id TEXT NOT NULL, remote_number TEXT NOT NULL DEFAULT '', status TEXT NOT NULL "
+    "DEFAULT '',\n"
+    "  detail TEXT NOT NULL DEFAULT '{}', updated_at INTEGER NOT NULL);\n",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -357,6 +364,8 @@ enum st_id {
 	ST_HOLD_LIST,
 	ST_HOLD_SELECT,
 	ST_HOLD_RELEASE,
+	ST_REMOTE_PUT,
+	ST_REMOTE_GET,
 	ST_COUNT
 };
 
@@ -467,6 +476,14 @@ static const char *const st_sql[ST_COUNT] = {
 		       "FROM order_holds h JOIN orders o ON o.id = h.order_id WHERE h.id = ?1",
     [ST_HOLD_RELEASE] = "UPDATE order_holds SET released = ?2, released_by = ?3, action = ?4, "
 			"release_reason = ?5 WHERE id = ?1",
+    [ST_REMOTE_PUT] = "INSERT INTO doc_remote(doc_id, service, remote_id, remote_number, status, "
+		      "detail, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		      "ON CONFLICT(doc_id) DO UPDATE SET service = excluded.service, "
+		      "remote_id = excluded.remote_id, remote_number = excluded.remote_number, "
+		      "status = excluded.status, detail = excluded.detail, "
+		      "updated_at = excluded.updated_at",
+    [ST_REMOTE_GET] = "SELECT doc_id, service, remote_id, remote_number, status, detail, "
+		      "updated_at FROM doc_remote WHERE doc_id = ?1",
 };
 
 struct sqlite_store {
@@ -2994,6 +3011,77 @@ static int sq_job_resolve(struct store *base, const struct job_resolve *r)
 	return tx_end(s, ret);
 }
 
+/* ---- what a service holds of a document -------------------------------- */
+
+static int sq_doc_remote_put(struct store *base, const struct doc_remote *r)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!r || r->doc_id <= 0 || !r->service[0] || !r->remote_id[0])
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_REMOTE_PUT, &st);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, r->doc_id);
+		sqlite3_bind_text(st, 2, r->service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, r->remote_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->remote_number, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, r->status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, r->detail && r->detail[0] ? r->detail : "{}", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, r->updated_at);
+		rc = sqlite3_step(st);
+		/* a doc_id that is not a document: the foreign key refuses it */
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			ret = -PL_ENOTFOUND;
+		else if (rc != SQLITE_DONE)
+			ret = sq_fail(s, rc, "write doc_remote");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	return tx_end(s, ret);
+}
+
+static int sq_doc_remote_get(struct store *base, int64_t doc_id, struct doc_remote *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = st_get(s, ST_REMOTE_GET, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, doc_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		const unsigned char *detail;
+		out->doc_id = rd_int(&r);
+		READ_STR(&r, out->service);
+		READ_STR(&r, out->remote_id);
+		READ_STR(&r, out->remote_number);
+		READ_STR(&r, out->status);
+		detail = sqlite3_column_text(st, r.i++);
+		out->detail = strdup(detail ? (const char *)detail : "{}");
+		out->updated_at = rd_int(&r);
+		if (!out->detail)
+			ret = -PL_ENOMEM;
+		else if (r.bad)
+			ret = sq_bad_row(s, "doc_remote", doc_id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read doc_remote");
+	}
+	sqlite3_reset(st);
+	if (ret)
+		doc_remote_release(out);
+	return ret;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -3027,4 +3115,6 @@ const struct store_ops store_sqlite_ops = {
     .audit_add = sq_audit_add,
     .audit_list = sq_audit_list,
     .job_resolve = sq_job_resolve,
+    .doc_remote_put = sq_doc_remote_put,
+    .doc_remote_get = sq_doc_remote_get,
 };

@@ -358,7 +358,8 @@ static void test_migration(void)
 	make(&o);
 	CHECK_OK(store_order_upsert(s, &o, 1000, &res));
 	store_close(s);
-	CHECK_INT(sql_exec(path, "DROP INDEX order_holds_open; DROP TABLE order_holds;"
+	CHECK_INT(sql_exec(path, "DROP TABLE doc_remote;"
+				 "DROP INDEX order_holds_open; DROP TABLE order_holds;"
 				 "ALTER TABLE order_lines DROP COLUMN returned;"
 				 "ALTER TABLE orders DROP COLUMN delivery_refunded;"
 				 "PRAGMA user_version = 2;"),
@@ -369,7 +370,7 @@ static void test_migration(void)
 	if (!s)
 		goto out;
 	CHECK_OK(store_schema_version(s, &version));
-	CHECK_INT(version, 3);
+	CHECK_INT(version, 4);
 	order_init(&got);
 	CHECK_OK(store_order_find(s, "shop", "10042", &got));
 	CHECK_INT(got.nlines, 2);

@@ -1407,6 +1407,64 @@ static void test_crash_writer(void)
 	free(cc);
 }
 
+/* Schema 4: what a service holds of a document; a v3 file migrates. */
+static void test_doc_remote(void)
+{
+	char path[PATH_MAX];
+	struct store *s;
+	struct document d;
+	struct doc_remote r = {0}, got;
+	char detail[] = "{\"series\":\"FCT\"}";
+	int version = 0;
+
+	db_path(path, sizeof(path), "remote.db");
+	s = open_store(path);
+	if (!s)
+		return;
+	store_close(s);
+	/* an old (v3) file: no doc_remote yet; it keeps opening and migrates */
+	CHECK_INT(sql_exec(path, "DROP TABLE doc_remote; PRAGMA user_version = 3;"), SQLITE_OK);
+	s = open_store(path);
+	if (!s)
+		return;
+	CHECK_OK(store_schema_version(s, &version));
+	CHECK_INT(version, 4);
+	make_doc(&d, DOC_INVOICE, "2026-05-20", 1);
+	CHECK_OK(store_doc_insert(s, &d, NULL));
+	CHECK_INT(store_doc_remote_get(s, d.id, &got), -PL_ENOTFOUND);
+	r.doc_id = d.id;
+	snprintf(r.service, sizeof(r.service), "smartbill");
+	snprintf(r.remote_id, sizeof(r.remote_id), "FCT0120");
+	snprintf(r.remote_number, sizeof(r.remote_number), "0120");
+	snprintf(r.status, sizeof(r.status), "issued");
+	r.detail = detail;
+	r.updated_at = 1780000000;
+	CHECK_OK(store_doc_remote_put(s, &r));
+	CHECK_OK(store_doc_remote_get(s, d.id, &got));
+	CHECK_STR(got.service, "smartbill");
+	CHECK_STR(got.remote_id, "FCT0120");
+	CHECK_STR(got.remote_number, "0120");
+	CHECK_STR(got.detail, "{\"series\":\"FCT\"}");
+	CHECK_INT(got.updated_at, 1780000000);
+	doc_remote_release(&got);
+	/* replaced, not added */
+	snprintf(r.status, sizeof(r.status), "reversed");
+	r.detail = NULL;
+	CHECK_OK(store_doc_remote_put(s, &r));
+	CHECK_OK(store_doc_remote_get(s, d.id, &got));
+	CHECK_STR(got.status, "reversed");
+	CHECK_STR(got.detail, "{}");
+	doc_remote_release(&got);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM doc_remote"), 1);
+	/* no such document: the foreign key refuses it */
+	r.doc_id = d.id + 100;
+	CHECK_INT(store_doc_remote_put(s, &r), -PL_ENOTFOUND);
+	r.remote_id[0] = '\0';
+	CHECK_INT(store_doc_remote_put(s, &r), -PL_EINVAL);
+	doc_release(&d);
+	store_close(s);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1426,6 +1484,7 @@ int main(int argc, char **argv)
 	test_order_roundtrip();
 	test_upsert_many_atomic();
 	test_doc_roundtrip_and_states();
+	test_doc_remote();
 	test_numbering();
 	test_jobs();
 	test_disk_full();
