@@ -520,28 +520,40 @@ static void actor_name(const char *given, char *out, size_t size)
 		snprintf(out, size, "uid %u", (unsigned)getuid());
 }
 
+/* The options of an operator action that names one object: --reason TEXT
+ * (required) and the actor by `actor_opt` ("actor" or "as"). 0 with
+ * *reason and *actor (NULL = not given) set, or CLI_EUSAGE. */
+static int reason_opts(int argc, char **argv, const char *actor_opt, const char **reason,
+		       const char **actor)
+{
+	const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
+				      {actor_opt, required_argument, NULL, 'a'},
+				      {NULL, 0, NULL, 0}};
+	int c;
+
+	*reason = *actor = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			*reason = optarg;
+		else if (c == 'a')
+			*actor = optarg;
+		else
+			return CLI_EUSAGE;
+	}
+	return optind == argc - 1 && *reason && **reason ? 0 : CLI_EUSAGE;
+}
+
 static int cmd_orders_release(struct cli *cli, int argc, char **argv, bool correct)
 {
-	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
-					     {"actor", required_argument, NULL, 'a'},
-					     {NULL, 0, NULL, 0}};
-	const char *reason = NULL, *given_actor = NULL, *cmd = correct ? "correct" : "accept";
+	const char *reason, *given_actor, *cmd = correct ? "correct" : "accept";
 	char actor[64], number[64], msg[512];
 	struct process_env env;
 	struct store_hold h;
 	struct order o;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else if (c == 'a')
-			given_actor = optarg;
-		else
-			return CLI_EUSAGE;
-	}
-	if (optind != argc - 1 || !reason || !*reason) {
+	if (reason_opts(argc, argv, "actor", &reason, &given_actor)) {
 		fprintf(stderr, "usage: packline orders %s ORDER --reason TEXT [--actor NAME]\n",
 			cmd);
 		return CLI_EUSAGE;
@@ -1150,28 +1162,16 @@ out:
  * doccancel.h), worked here by id; the request is audited first. */
 static int cmd_docs_cancel(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
-					     {"as", required_argument, NULL, 'a'},
-					     {NULL, 0, NULL, 0}};
-	const char *reason = NULL, *given = NULL;
+	const char *reason, *given;
 	struct journal_outcome oc;
 	struct process_env env;
 	struct document d;
 	struct job jb = {0};
 	char actor[64], detail[DOCCANCEL_REASON_MAX + 96];
 	int64_t id = 0;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else if (c == 'a')
-			given = optarg;
-		else
-			return CLI_EUSAGE;
-	}
-	if (optind != argc - 1 || !reason || !*reason) {
+	if (reason_opts(argc, argv, "as", &reason, &given)) {
 		fprintf(stderr,
 			"usage: packline docs cancel NUMBER|#ID --reason TEXT [--as NAME]\n");
 		return CLI_EUSAGE;
