@@ -352,9 +352,9 @@ static void find_reason(struct store *st, const struct document *d, char *out, s
 /* The link over the FA(3) XML of `d`, as core/fa3.h writes it with
  * DataWytworzeniaFa = the document's creation time (UTC), so the same
  * document always gives the same bytes and the same hash. */
-static int kod1(const struct docs_pdf_seller *s, const struct docs_pdf_cfg *pc,
-		const struct document *d, const struct order *o, const struct document *orig,
-		const char *reason, char *url, size_t urlsz)
+int docs_pdf_kod1(const struct docs_pdf_seller *s, const char *qr_host, const struct document *d,
+		  const struct order *o, const struct document *orig, const char *reason,
+		  struct buf *xml_out, char *url, size_t urlsz)
 {
 	struct fa3_seller fs = {s->nip,
 				s->name,
@@ -366,7 +366,7 @@ static int kod1(const struct docs_pdf_seller *s, const struct docs_pdf_cfg *pc,
 	struct fa3_buyer fb = {"PL", NULL, NULL, NULL};
 	struct fa3_opts fo = {0};
 	char created[32], addr2[96], cc[3] = "PL";
-	struct buf xml;
+	struct buf own, *xml = xml_out ? xml_out : &own;
 	time_t t = (time_t)d->created;
 	struct tm tm;
 	int rc;
@@ -394,12 +394,13 @@ static int kod1(const struct docs_pdf_seller *s, const struct docs_pdf_cfg *pc,
 		fo.corr_date = orig->issue_date;
 		fo.corr_reason = reason && reason[0] ? reason : NULL;
 	}
-	buf_init(&xml, FA3_MAX_XML);
-	rc = fa3_write(&xml, d, &fs, &fb, &fo);
+	if (!xml_out)
+		buf_init(&own, FA3_MAX_XML);
+	rc = fa3_write(xml, d, &fs, &fb, &fo);
 	if (rc == 0)
-		rc = fa3_kod1_url(url, urlsz, pc->ksef_qr_host, s->nip, d->issue_date, xml.data,
-				  xml.len);
-	buf_release(&xml);
+		rc = fa3_kod1_url(url, urlsz, qr_host, s->nip, d->issue_date, xml->data, xml->len);
+	if (!xml_out)
+		buf_release(&own);
 	return rc;
 }
 
@@ -478,8 +479,8 @@ int docs_pdf_render(const struct config *cfg, struct store *st, int64_t doc_id, 
 		in.advance = &adv;
 	}
 	if (d.kind == DOC_INVOICE || d.kind == DOC_CORRECTION) {
-		rc = kod1(&seller, &pc, &d, have_order ? &o : NULL, in.orig, reason, url,
-			  sizeof(url));
+		rc = docs_pdf_kod1(&seller, pc.ksef_qr_host, &d, have_order ? &o : NULL, in.orig,
+				   reason, NULL, url, sizeof(url));
 		if (rc == 0)
 			in.kod1 = url;
 		else if (rc == -PL_ENOTSUP)

@@ -86,6 +86,15 @@ struct docs_pdf_input {
  * -PL_ENOTSUP (built without PDF support). */
 int docs_pdf_layout(const struct docs_pdf_input *in, struct buf *out);
 
+/* The KSeF KOD I link of `d` (an invoice or correction; `orig` is the
+ * corrected document) into url[urlsz], over the FA(3) XML core/fa3.h writes
+ * for it with DataWytworzeniaFa = d->created (UTC): the same document always
+ * gives the same bytes. The XML goes into `xml` when not NULL (its max must
+ * be <= FA3_MAX_XML). 0 or as fa3_write() / fa3_kod1_url(). */
+int docs_pdf_kod1(const struct docs_pdf_seller *s, const char *qr_host, const struct document *d,
+		  const struct order *o, const struct document *orig, const char *reason,
+		  struct buf *xml, char *url, size_t urlsz);
+
 /* The font at `path`, opened once per process and kept. 0 or as
  * pdf_font_open() (message in docs_pdf_error()). */
 int docs_pdf_font(const char *path, struct pdf_font **out);

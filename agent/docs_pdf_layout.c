@@ -612,7 +612,8 @@ static void amount_due(struct lay *l, const char *label, int64_t amount)
 	}
 }
 
-static void payment(struct lay *l, int64_t due)
+/* method, paid or term (when `status`), account */
+static void payment(struct lay *l, int64_t due, bool status)
 {
 	const struct docs_pdf_input *in = l->in;
 	const struct order *o = in->o;
@@ -621,7 +622,7 @@ static void payment(struct lay *l, int64_t due)
 
 	need(l, 50);
 	l->y -= 4;
-	if (o && o->payment.type[0]) {
+	if (status && o && o->payment.type[0]) {
 		kv(l, x, l->y - FS, l->L->pay_method, pay_name(l, o->payment.type), FS);
 		l->y -= LH;
 		if (strcmp(o->payment.status, "paid") == 0 || (due > 0 && o->payment.paid >= due)) {
@@ -681,7 +682,7 @@ static void sale(struct lay *l)
 		para(l, ML, MR - ML, FS, 0, s);
 	}
 	amount_due(l, l->L->to_pay, d->total_gross);
-	payment(l, d->total_gross);
+	payment(l, d->total_gross, true);
 	qr_block(l);
 }
 
@@ -697,7 +698,7 @@ static void final(struct lay *l)
 	vat_table_doc(l, d, l->L->vat_summary);
 	if (!a) {
 		amount_due(l, l->L->to_pay, d->total_gross);
-		payment(l, d->total_gross);
+		payment(l, d->total_gross, true);
 		return;
 	}
 	snprintf(s, sizeof(s), "%s: %s %s %s %s", l->L->advances, l->L->title[DOC_ADVANCE],
@@ -728,7 +729,7 @@ static void final(struct lay *l)
 	vat_table(l, rem, n, d->total_net - a->total_net, d->total_tax - a->total_tax,
 		  d->total_gross - a->total_gross, l->L->remaining);
 	amount_due(l, l->L->to_pay, d->total_gross - a->total_gross);
-	payment(l, d->total_gross - a->total_gross);
+	payment(l, d->total_gross - a->total_gross, true);
 }
 
 /* after = before + the correction's lines matched by SKU and name */
@@ -794,7 +795,7 @@ static void correction(struct lay *l)
 		amount_due(l, l->L->to_refund, -d->total_gross);
 	else
 		amount_due(l, l->L->to_pay, d->total_gross);
-	payment(l, 0);
+	payment(l, 0, false);
 	qr_block(l);
 }
 
@@ -863,7 +864,7 @@ static void receipt(struct lay *l)
 	else
 		amount_due(l, l->L->sum, d->total_gross);
 	if (d->kind != DOC_REFUND)
-		payment(l, 0);
+		payment(l, 0, true);
 }
 
 int docs_pdf_layout(const struct docs_pdf_input *in, struct buf *out)

@@ -55,6 +55,7 @@ bad:
 struct pdf_font {
 	hb_blob_t *blob;
 	hb_face_t *face;
+	hb_face_t *pre; /* hb_subset_preprocess()ed: each subset is cheaper */
 	hb_font_t *font;
 	unsigned nglyphs;
 	uint16_t *w; /* advance of each glyph, 1/1000 em */
@@ -144,6 +145,7 @@ int pdf_font_open(struct pdf_font **out, const char *path, char *err, size_t err
 		if (hb_font_get_nominal_glyph(f->font, cp, &g) && g < f->nglyphs)
 			f->lo_gid[cp] = (uint16_t)g;
 	}
+	f->pre = hb_subset_preprocess(f->face);
 	f->qmark = f->lo_gid['?'];
 	if (!f->qmark || !f->lo_gid[' ']) {
 		snprintf(err, errsz, "%s: the font has no '?' or space", path);
@@ -173,6 +175,8 @@ void pdf_font_close(struct pdf_font *f)
 		return;
 	if (f->font)
 		hb_font_destroy(f->font);
+	if (f->pre)
+		hb_face_destroy(f->pre);
 	if (f->face)
 		hb_face_destroy(f->face);
 	if (f->blob)
@@ -283,6 +287,52 @@ static void note(struct pdf *p, int rc)
 		p->err = rc;
 }
 
+/* `v` with two decimals, trailing zeros dropped, into p (<= 24 bytes);
+ * returns the end. printf's %f is most of the writer's time otherwise. */
+static char *num(char *p, double v)
+{
+	long long c = (long long)(v * 100.0 + (v < 0 ? -0.5 : 0.5));
+	unsigned long long a = c < 0 ? (unsigned long long)-c : (unsigned long long)c;
+	unsigned long long ip = a / 100, fp = a % 100;
+	char d[24];
+	int n = 0;
+
+	if (c < 0)
+		*p++ = '-';
+	do
+		d[n++] = (char)('0' + ip % 10);
+	while ((ip /= 10) != 0 && n < 20);
+	while (n)
+		*p++ = d[--n];
+	if (fp) {
+		*p++ = '.';
+		*p++ = (char)('0' + fp / 10);
+		if (fp % 10)
+			*p++ = (char)('0' + fp % 10);
+	}
+	return p;
+}
+
+/* v rounded to what num() writes */
+static double r2(double v)
+{
+	return (double)(long long)(v * 100.0 + (v < 0 ? -0.5 : 0.5)) / 100.0;
+}
+
+/* Append the numbers, each followed by a space, then `tail`. */
+static int put_nums(struct buf *b, const double *v, size_t n, const char *tail)
+{
+	char line[256], *p = line;
+
+	for (size_t i = 0; i < n && i < 8; i++) {
+		p = num(p, v[i]);
+		*p++ = ' ';
+	}
+	if (buf_append(b, line, (size_t)(p - line)))
+		return -PL_ETOOBIG;
+	return buf_puts(b, tail);
+}
+
 void pdf_text(struct pdf *p, double x, double y, double size, int bold, const char *s)
 {
 	struct buf *b = cur(p);
@@ -293,14 +343,20 @@ void pdf_text(struct pdf *p, double x, double y, double size, int bold, const ch
 	if (!b || !s || !*s)
 		return;
 	/* bold without a bold font: fill and stroke the regular outline */
-	rc = buf_printf(b, "BT /F%d %.2f Tf %s%.2f %.2f Td <", fi + 1, size,
-			bold && !p->f[1] ? "2 Tr 0.3 w " : "", x, y);
+	rc = buf_puts(b, fi ? "BT /F2 " : "BT /F1 ");
+	if (rc == 0)
+		rc = put_nums(b, &size, 1, bold && !p->f[1] ? "Tf 2 Tr 0.3 w " : "Tf ");
+	if (rc == 0)
+		rc = put_nums(b, (const double[]){x, y}, 2, "Td <");
 	while (rc == 0 && *s) {
 		unsigned cp = pdf_utf8_next(&s);
 		unsigned g = font_cp_gid(f, &cp);
+		static const char hex[] = "0123456789ABCDEF";
+		char h4[4] = {hex[(g >> 12) & 15], hex[(g >> 8) & 15], hex[(g >> 4) & 15],
+			      hex[g & 15]};
 		if (!p->gcp[fi][g])
 			p->gcp[fi][g] = cp;
-		rc = buf_printf(b, "%04X", g);
+		rc = buf_append(b, h4, 4);
 	}
 	if (rc == 0)
 		rc = buf_puts(b, "> Tj ET\n");
@@ -312,7 +368,11 @@ void pdf_line(struct pdf *p, double x1, double y1, double x2, double y2, double 
 	struct buf *b = cur(p);
 
 	if (b)
-		note(p, buf_printf(b, "%.2f w %.2f %.2f m %.2f %.2f l S\n", width, x1, y1, x2, y2));
+		note(p, put_nums(b, (const double[]){width}, 1, "w ") ||
+				put_nums(b, (const double[]){x1, y1}, 2, "m ") ||
+				put_nums(b, (const double[]){x2, y2}, 2, "l S\n")
+			    ? -PL_ETOOBIG
+			    : 0);
 }
 
 void pdf_rect(struct pdf *p, double x, double y, double w, double h, double gray)
@@ -322,9 +382,15 @@ void pdf_rect(struct pdf *p, double x, double y, double w, double h, double gray
 	if (!b)
 		return;
 	if (gray < 0)
-		note(p, buf_printf(b, "0.5 w %.2f %.2f %.2f %.2f re S\n", x, y, w, h));
+		note(p,
+		     buf_puts(b, "0.5 w ") || put_nums(b, (const double[]){x, y, w, h}, 4, "re S\n")
+			 ? -PL_ETOOBIG
+			 : 0);
 	else
-		note(p, buf_printf(b, "q %.3f g %.2f %.2f %.2f %.2f re f Q\n", gray, x, y, w, h));
+		note(p, buf_puts(b, "q ") || put_nums(b, (const double[]){gray}, 1, "g ") ||
+				put_nums(b, (const double[]){x, y, w, h}, 4, "re f Q\n")
+			    ? -PL_ETOOBIG
+			    : 0);
 }
 
 void pdf_qr(struct pdf *p, double x, double y, double side, const char *text)
@@ -349,9 +415,14 @@ void pdf_qr(struct pdf *p, double x, double y, double side, const char *text)
 			int len = 0;
 			while (c + len < n && (q->data[r * n + c + len] & 1))
 				len++;
-			if (len)
-				rc = buf_printf(b, "%.3f %.3f %.3f %.3f re\n", x + (4 + c) * m,
-						y + side - (4 + r + 1) * m, len * m, m);
+			if (len) {
+				/* edges on the same rounded grid: no hairline gaps */
+				double x0 = r2(x + (4 + c) * m), x1 = r2(x + (4 + c + len) * m);
+				double y1 = r2(y + side - (4 + r) * m),
+				       y0 = r2(y + side - (4 + r + 1) * m);
+				rc = put_nums(b, (const double[]){x0, y0, x1 - x0, y1 - y0}, 4,
+					      "re\n");
+			}
 			c += len ? len : 1;
 		}
 	}
@@ -441,10 +512,15 @@ static void subset_tag(const uint32_t *gcp, unsigned n, char tag[7])
 	tag[6] = '\0';
 }
 
-/* Objects id..id+4: Type0, CIDFont, descriptor, FontFile2, ToUnicode. */
+/* Objects id..id+5: Type0, CIDFont, descriptor, FontFile2, ToUnicode,
+ * CIDToGIDMap. The content streams name glyphs by the font's own ids (the
+ * CIDs); the subset numbers its glyphs anew (small loca/hmtx: a third of the
+ * bytes and of the time of keeping the ids), and CIDToGIDMap maps one to
+ * the other. */
 static void font_objs(struct wr *w, size_t id, const struct pdf_font *f, const uint32_t *gcp)
 {
 	hb_subset_input_t *in = NULL;
+	hb_subset_plan_t *plan = NULL;
 	hb_face_t *sub = NULL;
 	hb_blob_t *blob = NULL;
 	const char *data;
@@ -460,16 +536,26 @@ static void font_objs(struct wr *w, size_t id, const struct pdf_font *f, const u
 		return;
 	}
 	hb_set_t *gs = hb_subset_input_glyph_set(in);
+	hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+	/* A PDF viewer draws glyphs by id: shaping, kerning and naming tables
+	 * are dead weight, and subsetting GSUB/GPOS is most of HarfBuzz's time. */
+	static const char *const dead[] = {"GSUB", "GPOS", "GDEF", "kern", "BASE", "JSTF",
+					   "MATH", "hdmx", "VDMX", "LTSH", "gasp", "DSIG",
+					   "FFTM", "name", "morx", "mort", "feat"};
+	for (size_t i = 0; i < sizeof(dead) / sizeof(dead[0]); i++)
+		hb_set_add(drop, HB_TAG(dead[i][0], dead[i][1], dead[i][2], dead[i][3]));
 	hb_set_clear(hb_subset_input_unicode_set(in));
 	hb_set_add(gs, 0);
 	for (unsigned g = 1; g < f->nglyphs; g++)
 		if (gcp[g])
 			hb_set_add(gs, g);
-	/* glyph ids kept: the content streams already name them (CID = GID) */
-	hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_RETAIN_GIDS | HB_SUBSET_FLAGS_NO_HINTING);
-	sub = hb_subset_or_fail(f->face, in);
+	hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
+	plan = hb_subset_plan_create_or_fail(f->pre ? f->pre : f->face, in);
 	hb_subset_input_destroy(in);
+	if (plan)
+		sub = hb_subset_plan_execute_or_fail(plan);
 	if (!sub) {
+		hb_subset_plan_destroy(plan);
 		w->rc = -PL_EIO;
 		return;
 	}
@@ -489,8 +575,8 @@ static void font_objs(struct wr *w, size_t id, const struct pdf_font *f, const u
 	put(w,
 	    "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s+%s /CIDSystemInfo << /Registry "
 	    "(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %zu 0 R "
-	    "/CIDToGIDMap /Identity /DW 1000 /W [",
-	    tag, f->name, id + 2);
+	    "/CIDToGIDMap %zu 0 R /DW 1000 /W [",
+	    tag, f->name, id + 2, id + 5);
 	for (unsigned g = 0; g < f->nglyphs; g++)
 		if (gcp[g])
 			put(w, "%u [%u] ", g, f->w[g]);
@@ -530,10 +616,31 @@ static void font_objs(struct wr *w, size_t id, const struct pdf_font *f, const u
 	if (cw.rc)
 		w->rc = cw.rc;
 	stream_obj(w, id + 4, NULL, cm.data, cm.len);
+
+	/* CIDToGIDMap: big-endian new glyph id of each CID up to the last used */
+	{
+		const hb_map_t *map = hb_subset_plan_old_to_new_glyph_mapping(plan);
+		unsigned last = 0;
+		for (unsigned g = 0; g < f->nglyphs; g++)
+			if (gcp[g])
+				last = g;
+		buf_reset(&cm);
+		for (unsigned g = 0; g <= last && !w->rc; g++) {
+			hb_codepoint_t ng = gcp[g] ? hb_map_get(map, g) : 0;
+			char be[2];
+			if (ng == HB_MAP_VALUE_INVALID)
+				ng = 0;
+			be[0] = (char)(ng >> 8);
+			be[1] = (char)ng;
+			w->rc = buf_append(&cm, be, 2);
+		}
+		stream_obj(w, id + 5, NULL, cm.data, cm.len);
+	}
 	buf_release(&cm);
 out:
 	hb_blob_destroy(blob);
 	hb_face_destroy(sub);
+	hb_subset_plan_destroy(plan);
 }
 
 static void put_text_string(struct wr *w, const char *s)
@@ -557,13 +664,13 @@ int pdf_finish(struct pdf *p, struct buf *out)
 	if (!p->npages)
 		pdf_page(p);
 	buf_reset(out);
-	/* 1 catalog, 2 pages, 3 info, 5 per font, 2 per page */
-	w.nobj = 4 + 5 * (size_t)nfonts + 2 * p->npages;
+	/* 1 catalog, 2 pages, 3 info, 6 per font, 2 per page */
+	w.nobj = 4 + 6 * (size_t)nfonts + 2 * p->npages;
 	w.off = calloc(w.nobj, sizeof(*w.off));
 	if (!w.off)
 		return -PL_ENOMEM;
 	next = 4;
-	for (int i = 0; i < nfonts; i++, next += 5)
+	for (int i = 0; i < nfonts; i++, next += 6)
 		font_id[i] = next;
 	page0 = next;
 

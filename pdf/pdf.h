@@ -53,8 +53,8 @@ void pdf_set_title(struct pdf *p, const char *title);
  * one starts one. */
 void pdf_page(struct pdf *p);
 size_t pdf_page_count(const struct pdf *p);
-/* Text with its baseline at (x, y). Invalid UTF-8 and characters the font
- * lacks are drawn as '?'; control characters as spaces. */
+/* Text with its baseline at (x, y). Invalid UTF-8 is drawn as U+FFFD, a
+ * character the font lacks as '?', a control character as a space. */
 void pdf_text(struct pdf *p, double x, double y, double size, int bold, const char *s);
 /* A line of `width` points; a rectangle filled with `gray` (0 black .. 1 white)
  * or, gray < 0, stroked 0.5 pt. */

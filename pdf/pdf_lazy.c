@@ -34,9 +34,18 @@
 	XV(hb_subset_input_destroy, (hb_subset_input_t * i), (i))                                  \
 	X(hb_set_t *, hb_subset_input_glyph_set, (hb_subset_input_t * i), (i))                     \
 	X(hb_set_t *, hb_subset_input_unicode_set, (hb_subset_input_t * i), (i))                   \
+	X(hb_set_t *, hb_subset_input_set, (hb_subset_input_t * i, hb_subset_sets_t t), (i, t))    \
 	XV(hb_subset_input_set_flags, (hb_subset_input_t * i, unsigned v), (i, v))                 \
 	X(hb_face_t *, hb_subset_or_fail, (hb_face_t * f, const hb_subset_input_t *i), (f, i))     \
 	XV(hb_set_add, (hb_set_t * s, hb_codepoint_t c), (s, c))                                   \
+	X(hb_face_t *, hb_subset_preprocess, (hb_face_t * f), (f))                                 \
+	X(hb_subset_plan_t *, hb_subset_plan_create_or_fail,                                       \
+	  (hb_face_t * f, const hb_subset_input_t *i), (f, i))                                     \
+	XV(hb_subset_plan_destroy, (hb_subset_plan_t * p), (p))                                    \
+	X(const hb_map_t *, hb_subset_plan_old_to_new_glyph_mapping, (const hb_subset_plan_t *p),  \
+	  (p))                                                                                     \
+	X(hb_face_t *, hb_subset_plan_execute_or_fail, (hb_subset_plan_t * p), (p))                \
+	X(hb_codepoint_t, hb_map_get, (const hb_map_t *m, hb_codepoint_t k), (m, k))               \
 	XV(hb_set_clear, (hb_set_t * s), (s))
 
 #define QR_LAZY_FNS(X, XV)                                                                         \

@@ -15,14 +15,24 @@ pass=0
 fail=0
 check() { if eval "$1"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
 T=$(mktemp -d /tmp/test_docs_pdf.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+SIM_PID=
+cleanup() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 for tool in pdftotext qpdf zbarimg pdftoppm pdffonts; do
 	command -v $tool >/dev/null || { echo "FAIL: $tool missing (scripts/bootstrap-packages.txt)"; exit 1; }
 done
+# receipts come from the POSNET simulator
+"$P" sim posnet --tcp 0 --port-file "$T/port" --paper "$T/paper" >"$T/sim.log" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 1 1000); do [ -s "$T/port" ] && break; sleep 0.02; done
 {
 	cat "$SRC/examples/packline.ini"
 	printf '\n[packline]\nstore = sqlite:%s/p.db\n' "$T"
+	printf '\n[printer "fiscal"]\ntransport = tcp:127.0.0.1:%s\n' "$(cat "$T/port")"
 } >"$T/noseller.ini"
 {
 	cat "$T/noseller.ini"
@@ -42,9 +52,11 @@ payment_days = 14
 INI
 } >"$T/p.ini"
 pl() { "$P" --config "$T/p.ini" "$@"; }
-pl orders import "$SRC/examples/orders/01-company-nip-invoice.json" >/dev/null
+pl orders import "$SRC/examples/orders/01-company-nip-invoice.json" \
+	"$SRC/examples/orders/02-consumer-receipt.json" \
+	"$SRC/examples/orders/06-advance-transfer.json" >/dev/null
 ZK=ZK/2026/10042
-pl docs issue "$ZK" >/dev/null
+pl process >"$T/process.out" 2>&1
 pl docs issue "$ZK" --kind proforma >/dev/null
 pl docs issue "$ZK" --kind wz >/dev/null
 
@@ -107,6 +119,52 @@ pl docs pdf "$WZ" -o "$T/wz.pdf" && pdftotext -layout "$T/wz.pdf" "$T/wz.txt"
 wellformed "$T/wz.pdf" WZ
 check 'grep -qF "Wydanie zewnętrzne WZ nr $WZ" "$T/wz.txt" && grep -qF "GL-5KG" "$T/wz.txt"' "WZ title and SKU"
 check 'grep -qF "Wydał" "$T/wz.txt" && grep -qF "Odebrał" "$T/wz.txt" && ! grep -q "42,99" "$T/wz.txt"' "WZ: signatures, no prices"
+
+# -- correction: before / after / difference and the reason
+pl docs correct FV/2026/0001 --line GL-5KG:1 --reason "Uszkodzona glina w transporcie" >/dev/null 2>"$T/e"
+KOR=$(sqlite3 "$T/p.db" "select number from documents where kind = 'correction'")
+pl docs pdf "$KOR" -o "$T/kor.pdf" 2>"$T/e"
+check '[ -s "$T/kor.pdf" ]' "correction PDF ($KOR: $(cat "$T/e"))"
+wellformed "$T/kor.pdf" correction
+pdftotext -layout "$T/kor.pdf" "$T/kor.txt"
+for s in "Faktura korygująca nr $KOR" "Dotyczy dokumentu: Faktura VAT FV/2026/0001 z dnia" \
+	"Przyczyna korekty: Uszkodzona glina w transporcie" "Przed korektą" "Po korekcie" \
+	"Różnica (korekta)" "Do zwrotu: 42,99 PLN" "Słownie: czterdzieści dwa złote 99/100"; do
+	check 'grep -qF "$s" "$T/kor.txt"' "correction has '$s'"
+done
+# before 4 pieces, after 3, difference -1 (-42,99 gross, -34,95 net)
+check '[ "$(grep -cE "Glina.* 4 +szt +42,99 +139,80" "$T/kor.txt")" = 1 ] && grep -qE "Glina.* 3 +szt +42,99 +104,85 +23% +24,12 +128,97" "$T/kor.txt" && grep -qE "Glina.* -1 +szt +42,99 +-34,95 +23% +-8,04 +-42,99" "$T/kor.txt"' \
+	"correction: before 4, after 3, difference -1 with amounts"
+pdftoppm -r 150 -png -f 1 -l 1 "$T/kor.pdf" "$T/kor"
+kqr=$(zbarimg -q --raw "$T"/kor-*.png 2>/dev/null | head -1)
+check '[[ "$kqr" =~ ^https://qr-test\.ksef\.mf\.gov\.pl/invoice/5261040828/ ]] && [ "$kqr" != "$qr" ]' \
+	"the correction has its own KOD I ($kqr)"
+
+# -- advance, then the final invoice with the advance deducted
+ADV=$(sqlite3 "$T/p.db" "select number from documents where kind = 'advance'")
+pl docs pdf "$ADV" -o "$T/adv.pdf" 2>"$T/e" && pdftotext -layout "$T/adv.pdf" "$T/adv.txt"
+wellformed "$T/adv.pdf" advance
+check 'grep -qF "Faktura zaliczkowa nr $ADV" "$T/adv.txt" && grep -qF "Zaliczka na poczet zamówienia ZK/2026/10046" "$T/adv.txt"' "advance title and note ($(cat "$T/e"))"
+check 'grep -qF "Termin płatności: $(date -d "+14 days" +%Y-%m-%d)" "$T/adv.txt"' "advance: transfer not paid in full: the term is 14 days on"
+sed 's/"transfer"/"card"/; s/"partial"/"paid"/' "$SRC/examples/orders/06-advance-transfer.json" >"$T/06b.json"
+pl orders import "$T/06b.json" >/dev/null
+pl docs issue ZK/2026/10046 --kind final >/dev/null
+FIN=$(sqlite3 "$T/p.db" "select number from documents where kind = 'final'")
+pl docs pdf "$FIN" -o "$T/fin.pdf" 2>"$T/e" && pdftotext -layout "$T/fin.pdf" "$T/fin.txt"
+wellformed "$T/fin.pdf" final
+check 'grep -qF "Faktura końcowa nr $FIN" "$T/fin.txt" && grep -qF "Zaliczki odliczone: Faktura zaliczkowa $ADV z dnia" "$T/fin.txt"' "final names the advance it deducts ($(cat "$T/e"))"
+check 'grep -qF "Pozostało do zapłaty" "$T/fin.txt" && grep -qE "Razem +0,00 +0,00 +0,00" "$T/fin.txt" && grep -qF "Do zapłaty: 0,00 PLN" "$T/fin.txt"' \
+	"final: the advance (the whole order here) taken off per rate"
+
+# -- a receipt copy (from the simulator) and its refund note
+RCP=$(sqlite3 "$T/p.db" "select id from documents where kind = 'receipt' and state = 'issued'")
+check '[ -n "$RCP" ]' "a receipt was printed ($(cat "$T/process.out"))"
+pl docs pdf "#$RCP" -o "$T/rcp.pdf" 2>"$T/e" && pdftotext -layout "$T/rcp.pdf" "$T/rcp.txt"
+wellformed "$T/rcp.pdf" "receipt copy"
+check 'grep -qF "Kopia paragonu" "$T/rcp.txt" && grep -qF "Dokument niefiskalny" "$T/rcp.txt" && ! grep -qF "Nabywca" "$T/rcp.txt"' "receipt copy: title, non-fiscal note, no buyer ($(cat "$T/e"))"
+check 'grep -qE "^ *Suma: [0-9 ]+,[0-9]{2} PLN" "$T/rcp.txt"' "receipt copy total"
+pl docs pdf "#$RCP" -o "$T/rcp-en.pdf" --lang en && pdftotext "$T/rcp-en.pdf" "$T/rcp-en.txt"
+check 'grep -qF "Receipt copy" "$T/rcp-en.txt" && grep -qF "Non-fiscal document" "$T/rcp-en.txt"' "receipt copy in English"
 
 # -- errors
 "$P" --config "$T/noseller.ini" docs pdf FV/2026/0001 -o "$T/x.pdf" 2>"$T/e"
