@@ -830,70 +830,212 @@ static int cmd_rules_explain(struct cli *cli, int argc, char **argv)
 static int print_doc_row(const struct document *d, void *arg)
 {
 	struct list_ctx *lc = arg;
-	char gross[32];
+	char gross[32], paid[32];
 
 	if (lc->n++ == 0)
-		printf("%-6s %-12s %-22s %-10s %-20s %12s %-3s %s\n", "ID", "KIND", "NUMBER",
-		       "ISSUED", "ORDER", "GROSS", "CUR", "STATE");
-	printf("%-6lld %-12s %-22s %-10s %-20s %12s %-3s %s\n", (long long)d->id,
+		printf("%-6s %-12s %-22s %-10s %-20s %12s %12s %-3s %s\n", "ID", "KIND", "NUMBER",
+		       "ISSUED", "ORDER", "GROSS", "PAID", "CUR", "STATE");
+	printf("%-6lld %-12s %-22s %-10s %-20s %12s %12s %-3s %s\n", (long long)d->id,
 	       doc_kind_name(d->kind), d->number[0] ? d->number : "-", d->issue_date,
-	       d->order_number, money_format(d->total_gross, gross, sizeof(gross)), d->currency,
+	       d->order_number, money_format(d->total_gross, gross, sizeof(gross)),
+	       money_format(d->amount_paid, paid, sizeof(paid)), d->currency,
 	       doc_state_name(d->state));
 	return 0;
 }
 
+/* The closest of `names` to `s` within two edits, for "did you mean". */
+static const char *closest_name(const char *s, const char *(*name)(int), int n)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+
+	for (int i = 0; i < n; i++) {
+		const char *c = name(i);
+		size_t la = strlen(s), lb = c ? strlen(c) : 99, row[40], prev, tmp;
+		if (!c || la >= 39 || lb >= 39)
+			continue;
+		for (size_t j = 0; j <= lb; j++)
+			row[j] = j;
+		for (size_t x = 1; x <= la; x++) {
+			prev = row[0];
+			row[0] = x;
+			for (size_t j = 1; j <= lb; j++) {
+				size_t v = prev + (tolower((unsigned char)s[x - 1]) != c[j - 1]);
+				tmp = row[j];
+				if (row[j] + 1 < v)
+					v = row[j] + 1;
+				if (row[j - 1] + 1 < v)
+					v = row[j - 1] + 1;
+				row[j] = v;
+				prev = tmp;
+			}
+		}
+		if (row[lb] < bestd) {
+			bestd = row[lb];
+			best = c;
+		}
+	}
+	return best;
+}
+
+static const char *kind_at(int i)
+{
+	return i == DOC_NONE ? NULL : doc_kind_name((enum doc_kind)i);
+}
+
+static const char *state_at(int i)
+{
+	return doc_state_name((enum doc_state)i);
+}
+
+/* The value of `what` is not one of `names`: say so, with the closest. */
+static int bad_name(const char *what, const char *v, const char *(*name)(int), int n)
+{
+	const char *near = closest_name(v, name, n);
+
+	fprintf(stderr, "packline: unknown document %s '%s'", what, v);
+	if (near)
+		fprintf(stderr, " (did you mean '%s'?)", near);
+	fprintf(stderr, "; one of:");
+	for (int i = 0; i < n; i++)
+		if (name(i))
+			fprintf(stderr, " %s", name(i));
+	fprintf(stderr, "\n");
+	return CLI_EUSAGE;
+}
+
+/* Strict YYYY-MM-DD (a real day), for --from/--to. */
+static int parse_day(const char *opt, const char *v)
+{
+	int y, m, d, n = -1;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (strlen(v) == 10 && sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
+	    isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[5]) &&
+	    isdigit((unsigned char)v[8]) && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
+	    !(m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return 0;
+	fprintf(stderr, "packline: --%s takes a date YYYY-MM-DD, not '%s'\n", opt, v);
+	return CLI_EUSAGE;
+}
+
 static int cmd_docs_list(struct cli *cli, int argc, char **argv)
 {
-	struct store_doc_filter f = {0};
+	struct store_doc_query q = {0};
 	struct list_ctx lc = {0};
 	static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
 					     {"state", required_argument, NULL, 's'},
 					     {"order", required_argument, NULL, 'o'},
 					     {"limit", required_argument, NULL, 'l'},
+					     {"paid", no_argument, NULL, 'P'},
+					     {"unpaid", no_argument, NULL, 'U'},
+					     {"partly-paid", no_argument, NULL, 'R'},
+					     {"from", required_argument, NULL, 'f'},
+					     {"to", required_argument, NULL, 't'},
+					     {"station", required_argument, NULL, 'S'},
+					     {"search", required_argument, NULL, 'q'},
+					     {"after", required_argument, NULL, 'a'},
 					     {NULL, 0, NULL, 0}};
 	const char *order_ref = NULL;
+	int64_t next = 0;
+	long long n;
+	const char *why;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (doc_kind_parse(optarg, &f.kind) != 0) {
-				fprintf(stderr, "packline: unknown document kind '%s'\n", optarg);
-				return CLI_EUSAGE;
-			}
-			f.has_kind = 1;
+			if (doc_kind_parse(optarg, &q.kind) != 0 || q.kind == DOC_NONE)
+				return bad_name("kind", optarg, kind_at, DOC_KIND_COUNT);
+			q.has_kind = true;
 			break;
 		case 's':
-			if (doc_state_parse(optarg, &f.state) != 0) {
-				fprintf(stderr, "packline: unknown document state '%s'\n", optarg);
-				return CLI_EUSAGE;
-			}
-			f.has_state = 1;
+			if (doc_state_parse(optarg, &q.state) != 0)
+				return bad_name("state", optarg, state_at, DOC_STATE_COUNT);
+			q.has_state = true;
 			break;
 		case 'o':
 			order_ref = optarg;
 			break;
 		case 'l':
-			if (parse_limit(optarg, &f.limit))
+			why = parse_count(optarg, 1, STORE_DOC_QUERY_MAX, &n);
+			if (why) {
+				fprintf(stderr,
+					"packline: --limit takes a number from 1 to %d, not '%s' "
+					"(%s)\n",
+					STORE_DOC_QUERY_MAX, optarg, why);
 				return CLI_EUSAGE;
+			}
+			q.limit = (size_t)n;
+			break;
+		case 'P':
+		case 'U':
+		case 'R':
+			if (q.pay != STORE_PAY_ANY) {
+				fprintf(stderr,
+					"packline: give one of --paid, --unpaid, --partly-paid\n");
+				return CLI_EUSAGE;
+			}
+			q.pay = c == 'P'   ? STORE_PAY_PAID
+				: c == 'U' ? STORE_PAY_UNPAID
+					   : STORE_PAY_PARTLY;
+			break;
+		case 'f':
+		case 't':
+			if (parse_day(c == 'f' ? "from" : "to", optarg))
+				return CLI_EUSAGE;
+			*(c == 'f' ? &q.from : &q.to) = optarg;
+			break;
+		case 'S':
+			q.station = optarg;
+			break;
+		case 'q':
+			if (strlen(optarg) > STORE_DOC_SEARCH_MAX) {
+				fprintf(stderr, "packline: --search text is longer than %d bytes\n",
+					STORE_DOC_SEARCH_MAX);
+				return CLI_EUSAGE;
+			}
+			q.search = optarg;
+			break;
+		case 'a':
+			why = parse_count(optarg, 1, INT64_MAX, &n);
+			if (why) {
+				fprintf(
+				    stderr,
+				    "packline: --after takes the cursor a previous page printed, "
+				    "not '%s' (%s)\n",
+				    optarg, why);
+				return CLI_EUSAGE;
+			}
+			q.after = n;
 			break;
 		default:
 			return CLI_EUSAGE;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "packline: docs list takes no argument '%s'\n", argv[optind]);
+		return CLI_EUSAGE;
+	}
+	if (q.from && q.to && strcmp(q.from, q.to) > 0) {
+		fprintf(stderr, "packline: --from %s is after --to %s\n", q.from, q.to);
+		return CLI_EUSAGE;
 	}
 	rc = open_store(cli);
 	if (!rc && order_ref) {
 		struct order o;
 		order_init(&o);
 		rc = resolve_order(cli, order_ref, &o);
-		f.order_id = o.id;
+		q.order_id = o.id;
 		order_release(&o);
 	}
 	if (!rc)
-		rc = store_doc_list(cli->store, &f, print_doc_row, &lc);
+		rc = store_doc_query(cli->store, &q, print_doc_row, &lc, &next);
 	if (!rc && lc.n == 0)
 		printf("no documents\n");
+	if (!rc && next)
+		printf("more: --after %lld\n", (long long)next);
 	return exit_for(rc);
 }
 
@@ -1064,6 +1206,66 @@ static int cmd_docs_pdf(struct cli *cli, int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: packline docs pdf NUMBER|#ID -o FILE [--lang pl|en]\n");
 	return CLI_EUSAGE;
+}
+
+/* `docs pay DOC AMOUNT [--as NAME]`: record money received (or paid back,
+ * for a correction) against a document; the list's --paid/--unpaid/
+ * --partly-paid read it. Only the store changes (no device, no service): no
+ * journal job, an audit row in the same transaction. */
+static int cmd_docs_pay(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"as", required_argument, NULL, 'a'},
+					     {NULL, 0, NULL, 0}};
+	const char *given = NULL;
+	char actor[64], a[32], t[32];
+	int64_t id = 0, amount = 0, paid = 0;
+	struct document d;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'a')
+			return CLI_EUSAGE;
+		given = optarg;
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "usage: packline docs pay NUMBER|#ID AMOUNT [--as NAME]\n");
+		return CLI_EUSAGE;
+	}
+	if (money_parse(argv[optind + 1], &amount) || amount <= 0) {
+		fprintf(stderr, "packline: AMOUNT is money above zero like 12.30, not '%s'\n",
+			argv[optind + 1]);
+		return CLI_EUSAGE;
+	}
+	if (given && strlen(given) > 63) {
+		fprintf(stderr, "packline: --as is at most 63 bytes\n");
+		return CLI_EUSAGE;
+	}
+	actor_name(given, actor, sizeof(actor));
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	rc = resolve_doc(cli, argv[optind], &id);
+	if (rc)
+		return rc;
+	doc_init(&d);
+	rc = store_doc_get(cli->store, id, &d);
+	if (!rc)
+		rc = store_doc_pay(cli->store, id, amount, actor, pl_now(), &paid);
+	if (rc == -PL_ETOOBIG)
+		fprintf(stderr,
+			"packline: %s: %s more than the %s %s still owed; nothing recorded\n",
+			d.number, money_format(amount, a, sizeof(a)),
+			money_format(llabs(d.total_gross) - llabs(d.amount_paid), t, sizeof(t)),
+			d.currency);
+	else if (rc == -PL_ESTATE)
+		fprintf(stderr, "packline: %s is %s: no payment recorded\n", d.number,
+			doc_state_name(d.state));
+	else if (!rc)
+		printf("%s: paid %s of %s %s\n", d.number, money_format(paid, a, sizeof(a)),
+		       money_format(d.total_gross, t, sizeof(t)), d.currency);
+	doc_release(&d);
+	return rc == -PL_ETOOBIG || rc == -PL_ESTATE ? CLI_EINPUT : exit_for(rc);
 }
 
 /* ---- process: decide and issue ------------------------------------------ */
@@ -1858,8 +2060,13 @@ static const struct cli_cmd commands[] = {
      "Check a configuration file's rules (and the rest of it); errors name FILE:LINE:COL."},
     {"rules", "explain", cmd_rules_explain, "rules explain ORDER",
      "Show every rule, whether it matched this order, and the clause that decided it."},
-    {"docs", "list", cmd_docs_list, "docs list [--kind K] [--state S] [--order ORDER] [--limit N]",
-     "List documents."},
+    {"docs", "list", cmd_docs_list,
+     "docs list [--kind K] [--state S] [--paid|--unpaid|--partly-paid] [--from DATE]\n"
+     "    [--to DATE] [--station S] [--search TEXT] [--order ORDER] [--limit N] [--after CURSOR]",
+     "List documents, newest first: filters combine; --search finds words in the number,\n"
+     "buyer, NIP or order number; a full page ends with the --after cursor of the next."},
+    {"docs", "pay", cmd_docs_pay, "docs pay NUMBER|#ID AMOUNT [--as NAME]",
+     "Record a payment received for a document (paid back, for a correction); audited."},
     {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
      "Show a document with its lines and VAT summary."},
     {"docs", "pdf", cmd_docs_pdf, "docs pdf NUMBER|#ID -o FILE [--lang pl|en]",

@@ -163,5 +163,11 @@ int doc_from_order(struct document *d, const struct order *o, enum doc_kind kind
 	memcpy(d->sale_date, d->issue_date, sizeof(d->sale_date));
 	d->created = now;
 	doc_compute_totals(d);
+	/* what the buyer already paid for the order counts for its sale
+	 * document; a correction's refund is paid out separately (docs pay) */
+	if (kind != DOC_CORRECTION && kind != DOC_REFUND && o->payment.paid > 0 &&
+	    d->total_gross > 0)
+		d->amount_paid =
+		    o->payment.paid < d->total_gross ? o->payment.paid : d->total_gross;
 	return 0;
 }

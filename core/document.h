@@ -83,6 +83,11 @@ struct document {
 	size_t nsums;
 	int64_t total_net, total_tax, total_gross;
 	int64_t created; /* unix seconds */
+	/* Paid so far, minor units, the same sign as total_gross (schema v5):
+	 * doc_from_order copies what the order says was paid (capped at the
+	 * total), `docs pay` adds to it. paid = |amount_paid| >= |total_gross|. */
+	int64_t amount_paid;
+	char station[64]; /* the station that made it ("" = unknown); set by the store */
 };
 
 void doc_init(struct document *d);

@@ -52,6 +52,29 @@ struct store_doc_filter {
 	size_t limit;
 };
 
+/* The documents list (`docs list`, the web panel): every filter is optional
+ * and they combine with AND; newest first (id descending) with keyset paging:
+ * pass the previous page's *next as `after`. Strings are borrowed. */
+enum store_pay_filter { STORE_PAY_ANY, STORE_PAY_PAID, STORE_PAY_UNPAID, STORE_PAY_PARTLY };
+#define STORE_DOC_QUERY_MAX  1000 /* most rows one page returns */
+#define STORE_DOC_SEARCH_MAX 128  /* longest search text, bytes */
+struct store_doc_query {
+	bool has_kind;
+	enum doc_kind kind;
+	bool has_state;
+	enum doc_state state;
+	enum store_pay_filter pay;
+	const char *from, *to; /* issue date "YYYY-MM-DD", inclusive; NULL = open */
+	const char *station;   /* NULL = any */
+	/* Words (whitespace-separated, all must match) found anywhere in the
+	 * number, buyer name, NIP or order number, case-insensitively; a NIP
+	 * typed with dashes or spaces also matches its digits. NULL = none. */
+	const char *search;
+	int64_t order_id; /* 0 = any */
+	int64_t after;    /* only ids below this (the cursor); 0 = from the newest */
+	size_t limit;     /* 1..STORE_DOC_QUERY_MAX; 0 = 50 */
+};
+
 /* A journalled side effect (receipt, invoice, label, e-mail, upload). */
 enum job_state {
 	JOB_PENDING, /* intent recorded, nothing sent */
@@ -357,6 +380,19 @@ struct store_ops {
 	 * doc_remote_release frees it) or -PL_ENOTFOUND. */
 	int (*doc_remote_put)(struct store *s, const struct doc_remote *r);
 	int (*doc_remote_get)(struct store *s, int64_t doc_id, struct doc_remote *out);
+
+	/* The documents list (struct store_doc_query), one read snapshot.
+	 * *next (may be NULL) is the cursor of the next page, 0 when this was
+	 * the last. -PL_EINVAL for a bad date, limit or search text. */
+	int (*doc_query)(struct store *s, const struct store_doc_query *q, store_doc_fn *fn,
+			 void *arg, int64_t *next);
+	/* Record a payment of `amount` (> 0 minor units, taken with the sign of
+	 * the document's total) on a pending or issued document, with the audit
+	 * row "doc.pay" (actor, the number, detail) in the same transaction.
+	 * -PL_ENOTFOUND, -PL_ESTATE (cancelled or failed), -PL_ETOOBIG (more than
+	 * the rest owed; nothing written). *paid_out (may be NULL) = the new total paid. */
+	int (*doc_pay)(struct store *s, int64_t id, int64_t amount, const char *actor, int64_t now,
+		       int64_t *paid_out);
 };
 
 /* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
@@ -507,6 +543,16 @@ static inline int store_doc_remote_put(struct store *s, const struct doc_remote 
 static inline int store_doc_remote_get(struct store *s, int64_t doc_id, struct doc_remote *out)
 {
 	return s->ops->doc_remote_get(s, doc_id, out);
+}
+static inline int store_doc_query(struct store *s, const struct store_doc_query *q,
+				  store_doc_fn *fn, void *arg, int64_t *next)
+{
+	return s->ops->doc_query(s, q, fn, arg, next);
+}
+static inline int store_doc_pay(struct store *s, int64_t id, int64_t amount, const char *actor,
+				int64_t now, int64_t *paid_out)
+{
+	return s->ops->doc_pay(s, id, amount, actor, now, paid_out);
 }
 static inline int store_schema_version(struct store *s, int *out)
 {

@@ -17,11 +17,13 @@
  * each row with no statement open, so a callback may write to the store.
  */
 #include "store/store.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "core/order_diff.h"
 
+#include <ctype.h>
 #include <sqlite3.h>
 
 #include <stdio.h>
@@ -212,6 +214,38 @@ static const char *const migrations[] = {
     "  remote_id TEXT NOT NULL, remote_number TEXT NOT NULL DEFAULT '', status TEXT NOT NULL "
     "DEFAULT '',\n"
     "  detail TEXT NOT NULL DEFAULT '{}', updated_at INTEGER NOT NULL);\n",
+    /* 4 -> 5 (h-web; planned as index 6, renumbered at merge): the documents
+     * list (docs/store.md, "Documents query"): paid amount and station, the
+     * indexes its filters use, and a trigram FTS5 index over number, buyer,
+     * NIP and order number kept in step by triggers */
+    "ALTER TABLE documents ADD COLUMN amount_paid INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE documents ADD COLUMN station TEXT NOT NULL DEFAULT '';\n"
+    "CREATE INDEX documents_kind ON documents(kind);\n"
+    "CREATE INDEX documents_state ON documents(state);\n"
+    "CREATE INDEX documents_issue_date ON documents(issue_date);\n"
+    "CREATE INDEX documents_station ON documents(station) WHERE station <> '';\n"
+    "CREATE VIRTUAL TABLE documents_fts USING fts5(number, buyer_name, buyer_nip, "
+    "order_number,\n"
+    "  content='documents', content_rowid='id', tokenize='trigram');\n"
+    "INSERT INTO documents_fts(documents_fts) VALUES('rebuild');\n"
+    "CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN\n"
+    "  INSERT INTO documents_fts(rowid, number, buyer_name, buyer_nip, order_number)\n"
+    "  VALUES (new.id, new.number, new.buyer_name, new.buyer_nip, new.order_number);\n"
+    "END;\n"
+    "CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN\n"
+    "  INSERT INTO documents_fts(documents_fts, rowid, number, buyer_name, buyer_nip, "
+    "order_number)\n"
+    "  VALUES ('delete', old.id, old.number, old.buyer_name, old.buyer_nip, old.order_number);\n"
+    "END;\n"
+    "CREATE TRIGGER documents_fts_au AFTER UPDATE OF number, buyer_name, buyer_nip, "
+    "order_number\n"
+    "  ON documents BEGIN\n"
+    "  INSERT INTO documents_fts(documents_fts, rowid, number, buyer_name, buyer_nip, "
+    "order_number)\n"
+    "  VALUES ('delete', old.id, old.number, old.buyer_name, old.buyer_nip, old.order_number);\n"
+    "  INSERT INTO documents_fts(rowid, number, buyer_name, buyer_nip, order_number)\n"
+    "  VALUES (new.id, new.number, new.buyer_name, new.buyer_nip, new.order_number);\n"
+    "END;\n",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -282,7 +316,9 @@ static const char *const migrations[] = {
 	X(total_net, INT, total_net)                                                               \
 	X(total_tax, INT, total_tax)                                                               \
 	X(total_gross, INT, total_gross)                                                           \
-	X(created, INT, created)
+	X(created, INT, created)                                                                   \
+	X(amount_paid, INT, amount_paid)                                                           \
+	X(station, STR, station)
 
 #define DOC_LINE_COLUMNS(X)                                                                        \
 	X(name, STR, name)                                                                         \
@@ -1887,6 +1923,229 @@ out_free:
 	return ret;
 }
 
+/* ---- the documents list ------------------------------------------------ */
+
+/* Bytes of one search word, and whether it has at least three characters
+ * (code points): the trigram index finds nothing shorter, so a shorter word
+ * is matched with LIKE over the same four columns instead. */
+static bool word_trigram(const char *w, size_t n)
+{
+	size_t cps = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)w[i] & 0xC0) != 0x80)
+			cps++;
+	return cps >= 3;
+}
+
+/* FTS5 phrase "w" with " doubled, appended to b. */
+static int fts_phrase(struct buf *b, const char *w, size_t n)
+{
+	int e = buf_putc(b, '"');
+
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '"')
+			e |= buf_putc(b, '"');
+		e |= buf_putc(b, w[i]);
+	}
+	return e | buf_putc(b, '"');
+}
+
+/* A word of digits with dashes or spaces inside ("525-000-11-22") also as
+ * its digits: NIPs are stored bare. Returns the digit count (0 = not one). */
+static size_t nip_digits(const char *w, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	bool sep = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isdigit((unsigned char)w[i])) {
+			if (k + 1 >= cap)
+				return 0;
+			out[k++] = w[i];
+		} else if (w[i] == '-') {
+			sep = true;
+		} else {
+			return 0;
+		}
+	}
+	out[k] = '\0';
+	return sep ? k : 0;
+}
+
+/* The SQL text of a query and its parameters, built in one place so the
+ * binder and the text cannot drift: every '?' appended is pushed here. */
+struct qparams {
+	const char *text[24];
+	int64_t num[24];
+	bool is_num[24];
+	size_t n;
+};
+
+static int qp_text(struct buf *sql, struct qparams *p, const char *frag, const char *v)
+{
+	p->text[p->n] = v;
+	p->is_num[p->n++] = false;
+	return buf_puts(sql, frag);
+}
+
+static int qp_num(struct buf *sql, struct qparams *p, const char *frag, int64_t v)
+{
+	p->num[p->n] = v;
+	p->is_num[p->n++] = true;
+	return buf_puts(sql, frag);
+}
+
+static int sq_doc_query(struct store *base, const struct store_doc_query *q, store_doc_fn *fn,
+			void *arg, int64_t *next)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct buf sql, fts, likes[8];
+	struct qparams p = {0};
+	struct idvec iv = {0};
+	size_t nlike = 0, limit = q->limit ? q->limit : 50;
+	sqlite3_stmt *st = NULL;
+	struct document d;
+	int y, m, day, rc, ret = 0, berr = 0;
+
+	if (next)
+		*next = 0;
+	if (limit > STORE_DOC_QUERY_MAX || (q->has_kind && !kind_name(q->kind)) ||
+	    (q->has_state && !dstate_name(q->state)) || (unsigned)q->pay > STORE_PAY_PARTLY ||
+	    (q->from && parse_date(q->from, &y, &m, &day)) ||
+	    (q->to && parse_date(q->to, &y, &m, &day)) || q->after < 0 ||
+	    (q->search && strlen(q->search) > STORE_DOC_SEARCH_MAX))
+		return -PL_EINVAL;
+	buf_init(&sql, 8192);
+	buf_init(&fts, 4 * STORE_DOC_SEARCH_MAX + 64);
+	for (const char *w = q->search ? q->search : ""; *w;) {
+		size_t n;
+		char digits[STORE_DOC_SEARCH_MAX + 1];
+
+		while (*w && isspace((unsigned char)*w))
+			w++;
+		n = strcspn(w, " \t\r\n\f\v");
+		if (!n)
+			break;
+		if (word_trigram(w, n)) {
+			if (fts.len)
+				berr |= buf_puts(&fts, " AND ");
+			berr |= buf_putc(&fts, '(');
+			berr |= fts_phrase(&fts, w, n);
+			if (nip_digits(w, n, digits, sizeof(digits)) >= 3) {
+				berr |= buf_puts(&fts, " OR ");
+				berr |= fts_phrase(&fts, digits, strlen(digits));
+			}
+			berr |= buf_putc(&fts, ')');
+		} else if (nlike < ARRAY_SIZE(likes)) {
+			/* %w% with LIKE's own wildcards escaped */
+			struct buf *lb = &likes[nlike++];
+			buf_init(lb, 64);
+			berr |= buf_putc(lb, '%');
+			for (size_t i = 0; i < n; i++) {
+				if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+					berr |= buf_putc(lb, '\\');
+				berr |= buf_putc(lb, w[i]);
+			}
+			berr |= buf_putc(lb, '%');
+		} else {
+			ret = -PL_EINVAL; /* more short words than anyone types */
+			goto out;
+		}
+		w += n;
+	}
+	/* With words the FTS index drives, newest first: FTS5 walks its rowids
+	 * in descending order and the page stops after `limit` hits, where
+	 * "id IN (all hits)" would first collect every hit of a common name. */
+	if (fts.len)
+		berr |= qp_text(&sql, &p,
+				"SELECT d.id FROM documents_fts JOIN documents d ON d.id = "
+				"documents_fts.rowid WHERE documents_fts MATCH ?",
+				fts.data);
+	else
+		berr |= buf_puts(&sql, "SELECT d.id FROM documents d WHERE 1");
+	if (q->has_kind)
+		berr |= qp_text(&sql, &p, " AND d.kind = ?", doc_kind_name(q->kind));
+	if (q->has_state)
+		berr |= qp_text(&sql, &p, " AND d.state = ?", doc_state_name(q->state));
+	/* amount_paid carries the sign of the total (a correction pays back) */
+	if (q->pay == STORE_PAY_PAID)
+		berr |= buf_puts(&sql, " AND abs(d.amount_paid) >= abs(d.total_gross)");
+	else if (q->pay == STORE_PAY_UNPAID)
+		berr |= buf_puts(&sql, " AND d.amount_paid = 0 AND d.total_gross <> 0");
+	else if (q->pay == STORE_PAY_PARTLY)
+		berr |= buf_puts(
+		    &sql, " AND d.amount_paid <> 0 AND abs(d.amount_paid) < abs(d.total_gross)");
+	if (q->from)
+		berr |= qp_text(&sql, &p, " AND d.issue_date >= ?", q->from);
+	if (q->to)
+		berr |= qp_text(&sql, &p, " AND d.issue_date <= ?", q->to);
+	if (q->station)
+		berr |= qp_text(&sql, &p, " AND d.station = ?", q->station);
+	if (q->order_id)
+		berr |= qp_num(&sql, &p, " AND d.order_id = ?", q->order_id);
+	if (q->after)
+		berr |= qp_num(&sql, &p, fts.len ? " AND documents_fts.rowid < ?" : " AND d.id < ?",
+			       q->after);
+	for (size_t i = 0; i < nlike; i++) {
+		/* one parameter, named by number for all four columns */
+		p.text[p.n] = likes[i].data;
+		p.is_num[p.n++] = false;
+		berr |=
+		    buf_printf(&sql,
+			       " AND (d.number LIKE ?%zu ESCAPE '\\' OR d.buyer_name LIKE ?%zu "
+			       "ESCAPE '\\' OR d.buyer_nip LIKE ?%zu ESCAPE '\\' OR d.order_number "
+			       "LIKE ?%zu ESCAPE '\\')",
+			       p.n, p.n, p.n, p.n);
+	}
+	berr |= qp_num(&sql, &p,
+		       fts.len ? " ORDER BY documents_fts.rowid DESC LIMIT ?"
+			       : " ORDER BY d.id DESC LIMIT ?",
+		       (int64_t)limit + 1);
+	if (berr) {
+		ret = -PL_ENOMEM;
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sq_fail(s, rc, "prepare the documents query");
+		goto out;
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		if (p.is_num[i])
+			rc = sqlite3_bind_int64(st, (int)i + 1, p.num[i]);
+		else
+			rc = sqlite3_bind_text(st, (int)i + 1, p.text[i], -1, SQLITE_STATIC);
+		if (rc != SQLITE_OK) {
+			ret = sq_fail(s, rc, "bind the documents query");
+			goto out;
+		}
+	}
+	/* one statement: the ids come from one snapshot */
+	ret = collect_ids(s, st, &iv, "list documents");
+	if (!ret && iv.n > limit) {
+		iv.n = limit;
+		if (next)
+			*next = iv.v[limit - 1];
+	}
+	doc_init(&d);
+	/* the callbacks run with no statement or transaction open (like doc_list) */
+	for (size_t i = 0; !ret && i < iv.n; i++) {
+		ret = sq_doc_get(base, iv.v[i], &d);
+		if (ret || fn(&d, arg))
+			break;
+	}
+	doc_release(&d);
+out:
+	sqlite3_finalize(st);
+	free(iv.v);
+	for (size_t i = 0; i < nlike; i++)
+		buf_release(&likes[i]);
+	buf_release(&fts);
+	buf_release(&sql);
+	return ret;
+}
+
 /* pending -> issued | failed; issued -> cancelled; failed -> pending (retry). */
 static bool doc_transition_ok(enum doc_state from, enum doc_state to)
 {
@@ -2556,6 +2815,9 @@ static int sq_job_doc_insert(struct store *base, int64_t job_id, const char *own
 		return -PL_EEXIST;
 	}
 	job_release(&cur);
+	/* the owner is "station:pid:nonce": the document remembers its station */
+	if (!d->station[0])
+		snprintf(d->station, sizeof(d->station), "%.*s", (int)strcspn(owner, ":"), owner);
 	if (num) {
 		ret = counter_next(s, doc_kind_name(d->kind), period, &value);
 		if (!ret)
@@ -2685,6 +2947,60 @@ static int sq_audit_add(struct store *base, const char *actor, const char *actio
 		return ret;
 	ret = audit_insert(s, actor, action, object, detail, now);
 	return tx_end(s, ret);
+}
+
+static int sq_doc_pay(struct store *base, int64_t id, int64_t amount, const char *actor,
+		      int64_t now, int64_t *paid_out)
+{
+	struct sqlite_store *s = to_sq(base);
+	struct document d;
+	sqlite3_stmt *st = NULL;
+	char detail[160];
+	int64_t paid, total;
+	int rc, ret;
+
+	if (amount <= 0 || amount > ORDER_MONEY_MAX || !actor || !actor[0])
+		return -PL_EINVAL;
+	doc_init(&d);
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = doc_load(s, id, &d);
+	if (!ret && d.state != DOC_PENDING && d.state != DOC_ISSUED)
+		ret = -PL_ESTATE;
+	if (ret)
+		goto out;
+	/* a correction's total is negative: what is paid back carries its sign */
+	total = d.total_gross < 0 ? -d.total_gross : d.total_gross;
+	paid = (d.amount_paid < 0 ? -d.amount_paid : d.amount_paid) + amount;
+	if (paid > total) {
+		ret = -PL_ETOOBIG;
+		goto out;
+	}
+	if (d.total_gross < 0)
+		paid = -paid;
+	rc = sqlite3_prepare_v2(s->db, "UPDATE documents SET amount_paid = ?1 WHERE id = ?2", -1,
+				&st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, paid);
+		sqlite3_bind_int64(st, 2, id);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = sq_fail(s, rc, "record the payment");
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "paid %lld of %lld %s (now %lld)", (long long)amount,
+		 (long long)d.total_gross, d.currency, (long long)paid);
+	ret = audit_insert(s, actor, "doc.pay", d.number[0] ? d.number : "(not numbered)", detail,
+			   now);
+out:
+	sqlite3_finalize(st);
+	ret = tx_end(s, ret);
+	if (!ret && paid_out)
+		*paid_out = paid;
+	doc_release(&d);
+	return ret;
 }
 
 /* ---- held orders ------------------------------------------------------- */
@@ -3117,4 +3433,6 @@ const struct store_ops store_sqlite_ops = {
     .job_resolve = sq_job_resolve,
     .doc_remote_put = sq_doc_remote_put,
     .doc_remote_get = sq_doc_remote_get,
+    .doc_query = sq_doc_query,
+    .doc_pay = sq_doc_pay,
 };
