@@ -1428,7 +1428,7 @@ static void test_doc_remote(void)
 	if (!s)
 		return;
 	CHECK_OK(store_schema_version(s, &version));
-	CHECK_INT(version, 4);
+	CHECK(version >= 4); /* later migrations (pack_sessions) follow */
 	make_doc(&d, DOC_INVOICE, "2026-05-20", 1);
 	CHECK_OK(store_doc_insert(s, &d, NULL));
 	CHECK_INT(store_doc_remote_get(s, d.id, &got), -PL_ENOTFOUND);
