@@ -204,6 +204,11 @@ void station_recorded(struct station *s, bool ok, const char *what)
 		set(s, STATION_COMPLETE, SMSG_RECORD_FAILED, -1, 0, "%s", what ? what : "");
 }
 
+void station_report(struct station *s, enum station_msg m, const char *detail)
+{
+	set(s, s->state, m < SMSG_COUNT ? m : SMSG_NOT_NOW, -1, 0, "%s", detail ? detail : "");
+}
+
 int station_saved_json(const struct station *s, char *out, size_t cap)
 {
 	cJSON *o = cJSON_CreateObject();

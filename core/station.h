@@ -142,6 +142,9 @@ void station_not_found(struct station *s, const char *number);
 /* The intents of SACT_RECORD were recorded (ok) or not (the store failed:
  * the counts are kept, the order stays COMPLETE and PL:NEXT retries). */
 void station_recorded(struct station *s, bool ok, const char *what);
+/* The caller's outcome of an action (a reprint): message m with detail,
+ * the state kept; logged like every change. */
+void station_report(struct station *s, enum station_msg m, const char *detail);
 /* The counts as JSON {"SKU": got, ...} for the session row. 0 or -PL_ETOOBIG. */
 int station_saved_json(const struct station *s, char *out, size_t cap);
 /* Pieces still missing over all lines. */
