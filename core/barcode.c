@@ -320,7 +320,8 @@ enum barcode_type barcode_classify(const struct barcode_cfg *cfg, const char *da
 	}
 	if (cfg && cfg->order_pattern && cfg->order_pattern[0] && n < sizeof(out->order) &&
 	    fnmatch(cfg->order_pattern, out->text, 0) == 0) {
-		memcpy(out->order, p, n + 1);
+		/* the scan is not NUL-terminated: the text copy is */
+		memcpy(out->order, out->text, n + 1);
 		out->type = BC_ORDER;
 		return BC_ORDER;
 	}

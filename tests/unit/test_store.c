@@ -1423,7 +1423,9 @@ static void test_doc_remote(void)
 		return;
 	store_close(s);
 	/* an old (v3) file: no doc_remote yet; it keeps opening and migrates */
-	CHECK_INT(sql_exec(path, "DROP TABLE doc_remote; PRAGMA user_version = 3;"), SQLITE_OK);
+	CHECK_INT(sql_exec(path, "DROP TABLE doc_remote; DROP TABLE IF EXISTS pack_sessions; "
+				 "PRAGMA user_version = 3;"),
+		  SQLITE_OK);
 	s = open_store(path);
 	if (!s)
 		return;
