@@ -23,6 +23,8 @@
 #include "agent/returns.h"
 #include "agent/run.h"
 #include "agent/sim_cli.h"
+#include "agent/station_scan.h"
+#include "agent/station_tui.h"
 #include "fiscal/posnet_config.h"
 #include "pdf/pdf.h"
 #include "store/store.h"
@@ -1183,9 +1185,17 @@ static int cmd_docs_pdf(struct cli *cli, int argc, char **argv)
 		buf_release(&pdf);
 		return exit_for(rc);
 	}
+	struct stat ost;
 	if (strcmp(outp, "-") == 0) {
 		rc =
 		    fwrite(pdf.data, 1, pdf.len, stdout) == pdf.len && fflush(stdout) == 0 ? 0 : -1;
+	} else if (stat(outp, &ost) == 0 && !S_ISREG(ost.st_mode)) {
+		/* a device or a pipe (/dev/null, a FIFO): written in place - a
+		 * rename would replace the device node with a plain file */
+		f = fopen(outp, "wb");
+		rc = f && fwrite(pdf.data, 1, pdf.len, f) == pdf.len ? 0 : -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
 	} else {
 		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", outp, (long)getpid());
 		f = fopen(tmp, "wb");
@@ -1846,6 +1856,62 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	return exit_for(rc);
 }
 
+/* ---- packing station (agent/station_tui.h) --------------------------------- */
+
+static int cmd_station(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"scanner", required_argument, NULL, 's'},
+					     {"log", required_argument, NULL, 'l'},
+					     {NULL, 0, NULL, 0}};
+	struct station_opts so;
+	struct process_env env;
+	const char *scanner = NULL;
+	const char *log_path = NULL;
+	int c, rc, prc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's' && station_scan_check(optarg) == 0)
+			scanner = optarg;
+		else if (c == 'l')
+			log_path = optarg;
+		else {
+			fprintf(stderr, "usage: packline station [--scanner tty|evdev:DEV[:pl]|"
+					"serial:PATH[@BAUD]] [--log FILE]\n");
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: packline station [--scanner SPEC] [--log FILE]\n");
+		return CLI_EUSAGE;
+	}
+	rc = open_env(cli, &env);
+	if (rc)
+		return exit_for(rc);
+	station_opts_load(config_view(cli->cfg), &so);
+	if (scanner)
+		snprintf(so.scanner, sizeof(so.scanner), "%s", scanner);
+	so.station = cli->cfg->station;
+	so.log_path = log_path;
+	{
+		/* the effects run on the pool's threads: the station's thread only
+		 * records intents and reads the jobs back */
+		struct journal_cfg jc = {
+		    .station = cli->cfg->station,
+		    .dsn = cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+		};
+		rc = journal_pool_start(&env.pool, &jc, 2, pool_setup, cli);
+		if (rc) {
+			fprintf(stderr, "packline: cannot start the workers: %s\n",
+				pl_strerror(rc));
+			return exit_for(rc);
+		}
+	}
+	rc = station_tui_run(&env, &so);
+	prc = journal_pool_stop(env.pool);
+	return exit_for(rc ? rc : prc);
+}
+
 /* ---- fiscal printer ------------------------------------------------------ */
 
 static const char *printer_name(int argc, char **argv)
@@ -2097,6 +2163,11 @@ static const struct cli_cmd commands[] = {
      "The station's cycle: settle unfinished receipt jobs, then every poll_seconds import\n"
      "the inbox ([packline] inbox: done/ and failed/ beside it) and process what arrived.\n"
      "Stops on SIGTERM/SIGINT; --once runs one cycle."},
+    {"station", NULL, cmd_station, "station [--scanner SPEC] [--log FILE]",
+     "The scan-to-verify packing screen (docs/station.md): scan an order, then its items;\n"
+     "when all are counted its documents and label are recorded like `process` does and\n"
+     "performed by the journal's workers. SPEC: tty (default), evdev:/dev/input/eventN[:pl],\n"
+     "serial:PATH[@BAUD]. Ends on Ctrl-C or the end of the input."},
     {"printer", "status", cmd_printer_status, "printer status [NAME]",
      "Read the fiscal printer's state, counters and VAT table (NAME: [printer \"NAME\"],\n"
      "default \"fiscal\")."},

@@ -239,6 +239,18 @@ struct doc_remote {
 };
 void doc_remote_release(struct doc_remote *r);
 
+/* A packing session at a scan-to-verify station (table pack_sessions,
+ * h-station migration): which order, at which station, what was scanned,
+ * and whether it is packing, held (resumable on any station sharing the
+ * store) or packed. One row per order. */
+struct pack_session {
+	int64_t order_id;
+	char station[48];
+	char state[16];     /* "packing", "held", "packed" */
+	char scanned[4096]; /* JSON {"SKU": pieces, ...} (core/station.h) */
+	int64_t updated;    /* unix seconds */
+};
+
 struct store_ops {
 	const char *name; /* "sqlite", "postgres" */
 	/* Open (creating and migrating the schema) the store at `dsn`. */
@@ -393,6 +405,11 @@ struct store_ops {
 	 * the rest owed; nothing written). *paid_out (may be NULL) = the new total paid. */
 	int (*doc_pay)(struct store *s, int64_t id, int64_t amount, const char *actor, int64_t now,
 		       int64_t *paid_out);
+	/* Packing sessions (h-station): put inserts or replaces the order's
+	 * row (-PL_EINVAL without order_id/state, -PL_ENOTFOUND when there is
+	 * no such order); get fills *out or -PL_ENOTFOUND. */
+	int (*pack_session_put)(struct store *s, const struct pack_session *ps);
+	int (*pack_session_get)(struct store *s, int64_t order_id, struct pack_session *out);
 };
 
 /* Backends, chosen by the DSN: "sqlite:PATH" or a plain path. */
@@ -553,6 +570,15 @@ static inline int store_doc_pay(struct store *s, int64_t id, int64_t amount, con
 				int64_t now, int64_t *paid_out)
 {
 	return s->ops->doc_pay(s, id, amount, actor, now, paid_out);
+}
+static inline int store_pack_session_put(struct store *s, const struct pack_session *ps)
+{
+	return s->ops->pack_session_put(s, ps);
+}
+static inline int store_pack_session_get(struct store *s, int64_t order_id,
+					 struct pack_session *out)
+{
+	return s->ops->pack_session_get(s, order_id, out);
 }
 static inline int store_schema_version(struct store *s, int *out)
 {

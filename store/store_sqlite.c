@@ -246,6 +246,16 @@ static const char *const migrations[] = {
     "  INSERT INTO documents_fts(rowid, number, buyer_name, buyer_nip, order_number)\n"
     "  VALUES (new.id, new.number, new.buyer_name, new.buyer_nip, new.order_number);\n"
     "END;\n",
+    /* 5 -> 6 (h-station; planned as index 7, renumbered at merge): packing
+     * sessions of the scan-to-verify station (docs/station.md), so a held
+     * order resumes on any station sharing the store */
+    "CREATE TABLE pack_sessions (\n"
+    "  order_id INTEGER PRIMARY KEY REFERENCES orders(id),\n"
+    "  station TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL CHECK (state IN ('packing', 'held', 'packed')),\n"
+    "  scanned TEXT NOT NULL DEFAULT '{}', -- JSON {\"SKU\": pieces}\n"
+    "  updated INTEGER NOT NULL -- unix seconds\n"
+    ");\n",
 };
 
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -402,6 +412,8 @@ enum st_id {
 	ST_HOLD_RELEASE,
 	ST_REMOTE_PUT,
 	ST_REMOTE_GET,
+	ST_PACK_PUT,
+	ST_PACK_GET,
 	ST_COUNT
 };
 
@@ -520,6 +532,12 @@ static const char *const st_sql[ST_COUNT] = {
 		      "updated_at = excluded.updated_at",
     [ST_REMOTE_GET] = "SELECT doc_id, service, remote_id, remote_number, status, detail, "
 		      "updated_at FROM doc_remote WHERE doc_id = ?1",
+    [ST_PACK_PUT] = "INSERT INTO pack_sessions(order_id, station, state, scanned, updated) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(order_id) DO UPDATE SET "
+		    "station = excluded.station, state = excluded.state, "
+		    "scanned = excluded.scanned, updated = excluded.updated",
+    [ST_PACK_GET] = "SELECT order_id, station, state, scanned, updated FROM pack_sessions "
+		    "WHERE order_id = ?1",
 };
 
 struct sqlite_store {
@@ -3398,6 +3416,66 @@ static int sq_doc_remote_get(struct store *base, int64_t doc_id, struct doc_remo
 	return ret;
 }
 
+/* ---- packing sessions (h-station) --------------------------------------- */
+
+static int sq_pack_session_put(struct store *base, const struct pack_session *ps)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (!ps || ps->order_id <= 0 || !ps->state[0])
+		return -PL_EINVAL;
+	ret = tx_begin(s);
+	if (ret)
+		return ret;
+	ret = st_get(s, ST_PACK_PUT, &st);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, ps->order_id);
+		sqlite3_bind_text(st, 2, ps->station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ps->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ps->scanned[0] ? ps->scanned : "{}", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, ps->updated);
+		rc = sqlite3_step(st);
+		/* no such order, or a state the CHECK refuses */
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			ret = -PL_ENOTFOUND;
+		else if (rc != SQLITE_DONE)
+			ret = sq_fail(s, rc, "write pack_sessions");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	return tx_end(s, ret);
+}
+
+static int sq_pack_session_get(struct store *base, int64_t order_id, struct pack_session *out)
+{
+	struct sqlite_store *s = to_sq(base);
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = st_get(s, ST_PACK_GET, &st);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, order_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct rd r = {.st = st};
+		out->order_id = rd_int(&r);
+		READ_STR(&r, out->station);
+		READ_STR(&r, out->state);
+		READ_STR(&r, out->scanned);
+		out->updated = rd_int(&r);
+		if (r.bad)
+			ret = sq_bad_row(s, "pack_sessions", order_id);
+	} else {
+		ret = rc == SQLITE_DONE ? -PL_ENOTFOUND : sq_fail(s, rc, "read pack_sessions");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -3435,4 +3513,6 @@ const struct store_ops store_sqlite_ops = {
     .doc_remote_get = sq_doc_remote_get,
     .doc_query = sq_doc_query,
     .doc_pay = sq_doc_pay,
+    .pack_session_put = sq_pack_session_put,
+    .pack_session_get = sq_pack_session_get,
 };

@@ -79,6 +79,14 @@ rc=$?
 check '[ $rc = 0 ] && [ -s "$T/fv.pdf" ]' "invoice PDF written (rc $rc: $(cat "$T/e"))"
 wellformed "$T/fv.pdf" invoice
 pdftotext -layout "$T/fv.pdf" "$T/fv.txt"
+# -o onto a FIFO (as onto /dev/null): written in place, the node stays a FIFO
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.got" &
+pl docs pdf FV/2026/0001 -o "$T/fifo" 2>"$T/e"
+rc=$?
+wait
+check '[ $rc = 0 ] && [ -p "$T/fifo" ] && cmp -s "$T/fifo.got" "$T/fv.pdf"' \
+	"-o FIFO: the PDF went through it and it is still a FIFO (rc $rc: $(cat "$T/e"))"
 for s in "Faktura VAT nr FV/2026/0001" "Hurtownia Łódzka „Żółw” sp. z o.o." "NIP: 5261040828" \
 	"Pracownia Ceramiki Żuraw sp. z o.o." "ul. Świętego Filipa 17/4" "31-150 Kraków" \
 	"NIP: 5261048273" "Data wystawienia: $(date +%Y-%m-%d)" "Data sprzedaży:" \

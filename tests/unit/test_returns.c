@@ -366,11 +366,12 @@ static void test_migration(void)
 	make(&o);
 	CHECK_OK(store_order_upsert(s, &o, 1000, &res));
 	store_close(s);
-	CHECK_INT(sql_exec(path, UNDO_V5 "DROP TABLE doc_remote;"
-					 "DROP INDEX order_holds_open; DROP TABLE order_holds;"
-					 "ALTER TABLE order_lines DROP COLUMN returned;"
-					 "ALTER TABLE orders DROP COLUMN delivery_refunded;"
-					 "PRAGMA user_version = 2;"),
+	CHECK_INT(sql_exec(path,
+			   "DROP TABLE IF EXISTS pack_sessions; " UNDO_V5 "DROP TABLE doc_remote;"
+			   "DROP INDEX order_holds_open; DROP TABLE order_holds;"
+			   "ALTER TABLE order_lines DROP COLUMN returned;"
+			   "ALTER TABLE orders DROP COLUMN delivery_refunded;"
+			   "PRAGMA user_version = 2;"),
 		  SQLITE_OK);
 	CHECK_INT(sql_int(path, "PRAGMA user_version"), 2);
 	s = NULL;
