@@ -907,7 +907,9 @@ static int match_number(const struct document *d, void *arg)
 {
 	struct find_doc *fd = arg;
 
-	if (strcmp(d->number, fd->number) == 0) {
+	/* a service's number (fakturownia, SmartBill) is the document's remote id */
+	if (strcmp(d->number, fd->number) == 0 ||
+	    (!d->number[0] && d->remote_id[0] && strcmp(d->remote_id, fd->number) == 0)) {
 		fd->id = d->id;
 		return 1;
 	}
@@ -995,7 +997,10 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 		doc_release(&d);
 		return exit_for(rc);
 	}
-	printf("%s %s\n", doc_kind_name(d.kind), d.number[0] ? d.number : "(not numbered)");
+	printf("%s %s\n", doc_kind_name(d.kind),
+	       d.number[0]      ? d.number
+	       : d.remote_id[0] ? d.remote_id
+				: "(not numbered)");
 	printf("state:      %s\n", doc_state_name(d.state));
 	printf("issued:     %s   sale date: %s\n", d.issue_date, d.sale_date);
 	printf("order:      %s\n", d.order_number);

@@ -86,6 +86,7 @@ config() {
 		printf '[rule "proforma"]\nwhen = tags == "proforma"\nissue = proforma\nbackend = fakturownia\n\n'
 		printf '[rule "advance"]\nwhen = tags == "advance"\nissue = advance\nbackend = fakturownia\n\n'
 		printf '[rule "final"]\nwhen = tags == "final"\nissue = final\nbackend = fakturownia\n\n'
+		printf '[rule "consumer"]\nwhen = tags == "consumer"\nissue = invoice\nbackend = fakturownia\n\n'
 		printf '[rule "company"]\nwhen = buyer.nip != ""\nissue = invoice\nbackend = fakturownia\n\n'
 		printf '[rule "rest"]\nwhen = true\nissue = none\n\n'
 		printf '[fakturownia]\nurl = %s\ntoken_file = %s\ndepartment_id = 7\n' "$URL" "$T/token"
@@ -95,7 +96,7 @@ config() {
 
 # orders FILE PREFIX FIRST COUNT [STATUS] [TAG] [NIP]: company orders PREFIX-FIRST..
 orders() {
-	local file=$1 pre=$2 first=$3 count=$4 status=${5:-paid} tag=${6:-} nip=${7:-5260250274} i
+	local file=$1 pre=$2 first=$3 count=$4 status=${5:-paid} tag=${6:-} nip=${7-5260250274} i
 	{
 		printf '{"orders":['
 		for ((i = first; i < first + count; i++)); do
@@ -227,11 +228,13 @@ check '[ "$(q "$D" "select d.state || \" \" || r.status from documents d join do
 # ---- KSeF refused at create (422) and after (send_error) -----------------------------
 D=$T/ksef-err
 config "$D"
-orders "$D/o.json" KE 1 1 paid "" 1234567890
+# a consumer known by one name only: KSeF needs a first and a last name
+orders "$D/o.json" KE 1 1 paid consumer ""
+sed -i 's/"name":"Jan Nowak","company":"Intelligent IT Sp. z o.o."/"name":"Jan","company":""/' "$D/o.json"
 imp "$D" "$D/o.json"
 "$P" --config "$D/p.ini" process >"$D/out" 2>&1
-check '[ "$(count_for KE/1)" = 0 ]' "ksef 422: nothing made"
-check '[ "$(q "$D" "select state from jobs")" = failed ] && q "$D" "select result from jobs" | grep -q "buyer_tax_no"' "ksef 422: the job failed with the service's message ($(q "$D" "select result from jobs"))"
+check '[ "$(count_for KE/1)" = 0 ]' "ksef 422: nothing made ($(cat "$D/out"))"
+check '[ "$(q "$D" "select state from jobs")" = failed ] && q "$D" "select result from jobs" | grep -q "buyer_last_name"' "ksef 422: the job failed with the service's message ($(q "$D" "select result from jobs"))"
 fcfg '{"ksef_mode":"send_error"}'
 orders "$D/o2.json" KS 1 1
 imp "$D" "$D/o2.json"
@@ -266,6 +269,7 @@ done
 # ---- SIGKILL after the request left ------------------------------------------
 D=$T/kill
 config "$D" no
+sed -i 's/^timeout_ms = .*/timeout_ms = 120000/' "$D/p.ini" # still waiting when killed
 orders "$D/o.json" K 1 1
 imp "$D" "$D/o.json"
 fcfg '{"fault":"hang","fault_count":1,"fault_on":"create"}'
