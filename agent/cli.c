@@ -17,6 +17,7 @@
 #include "effects/doccancel.h"
 #include "effects/docfx.h"
 #include "effects/fiscal_return.h"
+#include "effects/invoice_fkt.h"
 #include "effects/invoice_sb.h"
 #include "effects/receipt.h"
 #include "journal/journal.h"
@@ -78,6 +79,8 @@ struct cli {
 	struct receipt_fx pool_receipts[CLI_MAX_WORKERS]; /* one printer handle per worker */
 	struct sb_fx smartbill; /* [smartbill]: read only, shared by the workers */
 	bool smartbill_ready;
+	struct fkt_fx fakturownia; /* [fakturownia]: read only, shared by the workers */
+	bool fakturownia_ready;
 };
 
 struct cli_cmd {
@@ -1050,7 +1053,9 @@ static int match_number(const struct document *d, void *arg)
 {
 	struct find_doc *fd = arg;
 
-	if (strcmp(d->number, fd->number) == 0) {
+	/* a service's number (fakturownia, SmartBill) is the document's remote id */
+	if (strcmp(d->number, fd->number) == 0 ||
+	    (!d->number[0] && d->remote_id[0] && strcmp(d->remote_id, fd->number) == 0)) {
 		fd->id = d->id;
 		return 1;
 	}
@@ -1083,6 +1088,38 @@ static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
 	return 0;
 }
 
+/* What an invoicing service holds of document id (doc_remote): its ids,
+ * status and, at fakturownia, the KSeF state. Nothing when none. */
+static void show_remote(struct store *st, int64_t id)
+{
+	struct doc_remote r = {0};
+	cJSON *det;
+	char gs[32], gid[96], ge[512];
+
+	if (store_doc_remote_get(st, id, &r) != 0)
+		return;
+	printf("service:    %s id %s number %s (%s)\n", r.service, r.remote_id, r.remote_number,
+	       r.status);
+	det = cJSON_Parse(r.detail ? r.detail : "{}");
+	journal_json_str(det, "gov_status", gs, sizeof(gs));
+	journal_json_str(det, "gov_id", gid, sizeof(gid));
+	journal_json_str(det, "gov_errors", ge, sizeof(ge));
+	if (strcmp(r.service, FKT_SERVICE) == 0) {
+		int ks = fkt_ksef_state(st, id, NULL, 0);
+		const char *what = ks == FKT_KSEF_OK      ? "accepted"
+				   : ks == FKT_KSEF_WAIT  ? "waiting"
+				   : ks == FKT_KSEF_ERROR ? "refused"
+							  : "not sent";
+		printf("ksef:       %s%s%s%s\n", what, gs[0] ? " (" : "", gs, gs[0] ? ")" : "");
+		if (gid[0])
+			printf("ksef no:    %s\n", gid);
+		if (ge[0])
+			printf("ksef error: %s\n", ge);
+	}
+	cJSON_Delete(det);
+	doc_remote_release(&r);
+}
+
 static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 {
 	struct document d;
@@ -1106,7 +1143,10 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 		doc_release(&d);
 		return exit_for(rc);
 	}
-	printf("%s %s\n", doc_kind_name(d.kind), d.number[0] ? d.number : "(not numbered)");
+	printf("%s %s\n", doc_kind_name(d.kind),
+	       d.number[0]      ? d.number
+	       : d.remote_id[0] ? d.remote_id
+				: "(not numbered)");
 	printf("state:      %s\n", doc_state_name(d.state));
 	printf("issued:     %s   sale date: %s\n", d.issue_date, d.sale_date);
 	printf("order:      %s\n", d.order_number);
@@ -1115,6 +1155,7 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 	       d.remote_id);
 	if (d.corrects_id)
 		printf("corrects:   #%lld\n", (long long)d.corrects_id);
+	show_remote(cli->store, d.id);
 	printf("\n%-40s %10s %-5s %10s %-4s %10s %10s %10s\n", "ITEM", "QTY", "UNIT", "PRICE",
 	       "VAT", "NET", "TAX", "GROSS");
 	for (size_t i = 0; i < d.nlines; i++) {
@@ -1476,6 +1517,9 @@ static int cmd_docs_cancel(struct cli *cli, int argc, char **argv)
 	rc = store_doc_get(cli->store, id, &d);
 	if (!rc)
 		rc = doccancel_job(id, d.order_id, reason, actor, &jb);
+	/* a document at fakturownia is cancelled there (effects/invoice_fkt.h) */
+	if (!rc && strcmp(d.backend, FKT_SERVICE) == 0)
+		snprintf(jb.kind, sizeof(jb.kind), "%s", FKT_CANCEL_KIND);
 	if (!rc) {
 		/* under the order, as the other operator actions: `audit --order` */
 		snprintf(detail, sizeof(detail), "%s %s: %s", doc_kind_name(d.kind), d.number,
@@ -1553,6 +1597,18 @@ static int open_env(struct cli *cli, struct process_env *env)
 			return rc;
 		cli->smartbill_ready = true;
 	}
+	if (!cli->fakturownia_ready && config_has_section(cli->cfg, "fakturownia", "")) {
+		struct diag d;
+
+		diag_init(&d);
+		rc = fkt_setup_load(config_view(cli->cfg), &cli->fakturownia, &d);
+		if (rc)
+			diag_print(&d, stderr, "packline");
+		diag_release(&d);
+		if (rc)
+			return rc;
+		cli->fakturownia_ready = true;
+	}
 	if (!cli->journal) {
 		struct journal_cfg jc = {
 		    .station = cli->cfg->station,
@@ -1584,6 +1640,10 @@ static int open_env(struct cli *cli, struct process_env *env)
 		if (!rc && cli->smartbill_ready) {
 			cli->smartbill.docs = cli->docs;
 			rc = journal_register(cli->journal, &sb_invoice_ops, &cli->smartbill);
+		}
+		if (!rc && cli->fakturownia_ready) {
+			cli->fakturownia.docs = cli->docs;
+			rc = fkt_register(cli->journal, &cli->fakturownia);
 		}
 		if (!rc && cli->receipts.lazy) {
 			cli->receipts.docs = cli->docs;
@@ -1670,6 +1730,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 		rc = journal_register(j, &doccancel_ops, NULL);
 	if (!rc && cli->smartbill_ready)
 		rc = journal_register(j, &sb_invoice_ops, &cli->smartbill);
+	if (!rc && cli->fakturownia_ready)
+		rc = fkt_register(j, &cli->fakturownia);
 	if (!rc && cli->receipts.lazy) {
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;

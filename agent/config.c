@@ -691,6 +691,7 @@ static const struct {
     {"posnet", true, "printer"},
     {"local", false, NULL},
     {"smartbill", false, "smartbill"},
+    {"fakturownia", false, "fakturownia"}, /* invoice proforma advance final correction */
 };
 
 /* Edit distance of two short names, for "did you mean". */

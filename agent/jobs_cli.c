@@ -203,8 +203,9 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Kinds of job the engine and the agent record (journal_effect_ops.kind). */
-static const char *const job_kinds[] = {"receipt", "fiscal_return", "document", "label",
-					"invoice", "email",         "upload",   "smartbill"};
+static const char *const job_kinds[] = {"receipt",     "fiscal_return", "document",  "label",
+					"invoice",     "email",         "upload",    "smartbill",
+					"fakturownia", "fkt_ksef",      "fkt_cancel"};
 
 static void fmt_age(int64_t ms, char *out, size_t cap)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent/returns.c - corrections, refunds and held orders (agent/returns.h). */
 #include "agent/returns.h"
+#include "effects/invoice_fkt.h"
 #include "effects/invoice_sb.h"
 
 #include "base/clock.h"
@@ -387,9 +388,12 @@ static int issue(const struct process_env *env, const struct order *o, const str
 		/* an invoice made at SmartBill is reversed there (storno) */
 		if (strcmp(orig->backend, SB_JOB_KIND) == 0)
 			be = SB_JOB_KIND;
+		/* an invoice made at fakturownia is corrected there */
+		if (strcmp(orig->backend, FKT_JOB_KIND) == 0)
+			be = FKT_JOB_KIND;
 	}
 	if (strcmp(be, "local") != 0 && strcmp(be, SB_JOB_KIND) != 0 &&
-	    !(kind == DOC_REFUND && strcmp(be, "posnet") == 0)) {
+	    strcmp(be, FKT_JOB_KIND) != 0 && !(kind == DOC_REFUND && strcmp(be, "posnet") == 0)) {
 		outcome(row, "cannot correct %s: backend '%s' does not issue corrections",
 			orig->number, be);
 		goto fail_row;
@@ -433,9 +437,10 @@ static int issue(const struct process_env *env, const struct order *o, const str
 	in.o = o;
 	in.kind = kind;
 	in.backend = be;
-	in.job_kind = printer_return                 ? "fiscal_return"
-		      : strcmp(be, SB_JOB_KIND) == 0 ? SB_JOB_KIND
-						     : "document";
+	in.job_kind = printer_return                  ? "fiscal_return"
+		      : strcmp(be, SB_JOB_KIND) == 0  ? SB_JOB_KIND
+		      : strcmp(be, FKT_JOB_KIND) == 0 ? FKT_JOB_KIND
+						      : "document";
 	in.printer = printer_return ? "fiscal" : NULL;
 	in.resource = resource;
 	in.corrects_id = orig->id;
