@@ -15,6 +15,7 @@
 #include "agent/receipt_job.h"
 #include "effects/doccancel.h"
 #include "effects/docfx.h"
+#include "effects/email.h"
 #include "effects/fiscal_return.h"
 #include "effects/invoice_sb.h"
 #include "effects/receipt.h"
@@ -74,6 +75,8 @@ struct cli {
 	struct receipt_fx pool_receipts[CLI_MAX_WORKERS]; /* one printer handle per worker */
 	struct sb_fx smartbill; /* [smartbill]: read only, shared by the workers */
 	bool smartbill_ready;
+	struct email_fx email; /* [email]: read only, shared by the workers */
+	bool email_ready;
 };
 
 struct cli_cmd {
@@ -1269,6 +1272,24 @@ static int open_env(struct cli *cli, struct process_env *env)
 			return rc;
 		cli->smartbill_ready = true;
 	}
+	if (!cli->email_ready && config_has_section(cli->cfg, "email", "")) {
+		struct diag d;
+
+		diag_init(&d);
+		rc = email_setup_load(config_view(cli->cfg),
+				      cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+				      &cli->email, &d);
+		if (rc)
+			diag_print(&d, stderr, "packline");
+		diag_release(&d);
+		if (rc)
+			return rc;
+		/* the PDF as a renderer left it in documents_dir (effects/email.h) */
+		cli->email.pdf = email_pdf_from_dir;
+		cli->email.pdf_arg = cli->cfg->documents_dir;
+		/* KSeF hook: cli->email.ready stays NULL until the KSeF check lands */
+		cli->email_ready = true;
+	}
 	if (!cli->journal) {
 		struct journal_cfg jc = {
 		    .station = cli->cfg->station,
@@ -1310,6 +1331,8 @@ static int open_env(struct cli *cli, struct process_env *env)
 		}
 		if (!rc)
 			rc = journal_register(cli->journal, &doccancel_ops, NULL);
+		if (!rc && cli->email_ready)
+			rc = journal_register(cli->journal, &email_ops, &cli->email);
 		if (!rc && cli->label_loaded) {
 			cli->label_fx = (struct label_fx){
 			    .ls = &cli->label, .shipx = cli->shipx_ready ? &cli->shipx : NULL};
@@ -1326,6 +1349,7 @@ static int open_env(struct cli *cli, struct process_env *env)
 	    .cfg = cli->cfg,
 	    .fiscal = cli->fiscal,
 	    .label = cli->label_loaded ? &cli->label : NULL,
+	    .email = cli->email_ready ? &cli->email : NULL,
 	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
 	    .journal = cli->journal,
 	};
@@ -1386,6 +1410,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 		rc = journal_register(j, &doccancel_ops, NULL);
 	if (!rc && cli->smartbill_ready)
 		rc = journal_register(j, &sb_invoice_ops, &cli->smartbill);
+	if (!rc && cli->email_ready)
+		rc = journal_register(j, &email_ops, &cli->email);
 	if (!rc && cli->receipts.lazy) {
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;
@@ -1965,6 +1991,8 @@ int cli_main(int argc, char **argv)
 			shipx_release(&cli.pool_shipx[w]);
 	if (cli.label_loaded)
 		label_setup_release(&cli.label);
+	if (cli.email_ready)
+		email_fx_release(&cli.email);
 	store_close(cli.store);
 	config_free(cli.cfg);
 	return rc;

@@ -6,6 +6,7 @@
  */
 #include "agent/config.h"
 #include "agent/returns.h"
+#include "effects/email.h"
 #include "effects/invoice_sb.h"
 #include "fiscal/posnet_config.h"
 #include "labels/label_config.h"
@@ -18,5 +19,6 @@ const struct config_section config_sections[] = {
     {"shipx", NULL, NULL},
     {"returns", returns_config_check, NULL},
     {"smartbill", sb_config_check, NULL},
+    {"email", email_config_check, NULL},
 };
 const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);
