@@ -128,21 +128,25 @@ int mime_header_value(const char *s, size_t col, struct buf *out)
 	if (plain_ascii(s))
 		return buf_puts(out, s);
 	/* encoded words of at most 45 bytes (60 base64 characters: a word of
-	 * 72 with "=?UTF-8?B?" and "?="), cut between characters */
+	 * 72 with "=?UTF-8?B?" and "?="), fewer when the line has less room,
+	 * cut between characters */
 	while (*p && !rc) {
-		size_t take = 0;
+		size_t room = col + 12 + 4 <= 78 ? (78 - col - 12) / 4 * 3 : 0, take = 0;
+		if (room > 45)
+			room = 45;
 		while (p[take]) {
 			size_t n = u8len(p + take);
-			if (take + n > 45)
+			if (take + n > room)
 				break;
 			take += n;
 		}
-		if (col + 72 > 78) {
+		if (take == 0) {
+			/* no room for one character here: the next line */
 			rc = buf_append(out, "\r\n ", 3);
 			col = 1;
+			continue;
 		}
-		if (!rc)
-			rc = buf_puts(out, "=?UTF-8?B?");
+		rc = buf_puts(out, "=?UTF-8?B?");
 		if (!rc)
 			rc = mime_base64(p, take, 0, out);
 		if (!rc)
