@@ -239,8 +239,8 @@ out:
 }
 
 /* The outcome of one e-mail job in the row. */
-static void email_outcome(struct process_row *row, const struct store *stc, int64_t job_id,
-			  const struct journal_outcome *oc)
+static void email_outcome(struct process_report *rep, struct process_row *row,
+			  const struct store *stc, int64_t job_id, const struct journal_outcome *oc)
 {
 	struct store *st = (struct store *)stc;
 	char msg[256] = "", rcpt[256] = "", how[16] = "";
@@ -266,6 +266,9 @@ static void email_outcome(struct process_row *row, const struct store *stc, int6
 	} else {
 		outcome_append(row, "; email to %s %s (job %" PRId64 "): %s", rcpt,
 			       job_state_name(jb.state), job_id, msg[0] ? msg : "-");
+		/* the document is out, its e-mail is not: the exit code says so */
+		if (!row->failed)
+			rep->failed++;
 		row->failed = 1;
 	}
 	cJSON_Delete(req);
@@ -342,7 +345,7 @@ static int email_steps(const struct process_env *env, struct process_report *rep
 	if (!rc && b.n)
 		rc = journal_work_ids(env->journal, b.ids, b.n, env->stop, b.outs);
 	for (size_t k = 0; k < b.n && rc != -PL_ESTORE; k++)
-		email_outcome(&rep->rows[b.rows[k]], env->st, b.ids[k],
+		email_outcome(rep, &rep->rows[b.rows[k]], env->st, b.ids[k],
 			      b.outs[k].job_id ? &b.outs[k] : NULL);
 out:
 	batch_release(&b);

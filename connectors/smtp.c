@@ -254,10 +254,12 @@ struct upload {
 	const char *marker;
 	enum smtp_phase *phase;
 	int marker_rc;
+	int marker_done;
 	char lines[SMTP_REPLY_BUF]; /* the server's lines since the last final reply */
 	size_t nlines;
-	char last[SMTP_REPLY_BUF]; /* the last complete reply */
+	char last[SMTP_REPLY_BUF]; /* the last complete reply, or the first refusal */
 	size_t nlast;
+	int refused; /* a 4xx/5xx or the dot's answer came: kept, not overwritten by QUIT's */
 };
 
 static int write_marker(const char *path)
@@ -279,15 +281,18 @@ static size_t on_read(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, left = u->len - u->off;
 
 	*u->phase = SMTP_PH_DATA;
+	if (n >= left && u->marker && u->marker[0] && !u->marker_done) {
+		/* the last bytes go now, and the final dot right after them: the
+		 * marker first - without it nobody could tell a crash from here on
+		 * from one before (written once, before the bytes are handed out,
+		 * so it exists whenever the server may have the whole message) */
+		u->marker_rc = write_marker(u->marker);
+		if (u->marker_rc)
+			return CURL_READFUNC_ABORT; /* no end without its marker */
+		u->marker_done = 1;
+	}
 	if (left == 0) {
-		/* the end: libcurl sends the final dot next. The marker first:
-		 * without it nobody could tell a crash here from one before */
-		if (u->marker && u->marker[0]) {
-			u->marker_rc = write_marker(u->marker);
-			if (u->marker_rc)
-				return CURL_READFUNC_ABORT; /* no dot without its marker */
-		}
-		*u->phase = SMTP_PH_DOT;
+		*u->phase = SMTP_PH_DOT; /* libcurl sends the dot next */
 		return 0;
 	}
 	if (n > left)
@@ -316,8 +321,14 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
 			b--;
 		if (u->nlines - b >= 4 && (u->lines[b + 3] == ' ' || u->lines[b + 3] == '\r' ||
 					   u->lines[b + 3] == '\n')) {
-			memcpy(u->last, u->lines, u->nlines);
-			u->nlast = u->nlines;
+			if (!u->refused) {
+				memcpy(u->last, u->lines, u->nlines);
+				u->nlast = u->nlines;
+				/* a refusal, or the answer to the dot ("250 queued
+				 * as ..."), is what the caller needs: not QUIT's */
+				u->refused = u->lines[0] == '4' || u->lines[0] == '5' ||
+					     *u->phase == SMTP_PH_DOT;
+			}
 			u->nlines = 0;
 		}
 	}
@@ -382,7 +393,8 @@ static int smtp_perform(struct rd *r, struct smtp_result *res)
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, &u);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	/* no INFILESIZE: libcurl then reads until the callback says the end,
+	 * which is where the phase becomes DOT */
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &u);

@@ -676,37 +676,46 @@ static int email_perform(struct journal_job *jj)
 	if (res.reply.text[0])
 		cJSON_AddStringToObject(ev, "smtp_text", res.reply.text);
 	if (rc == 0) {
-		unlink(marker);
 		rc = settle_done(jj, s, ev, "performed");
 		ev = NULL;
+		/* only once done is journalled: a crash before that finds the
+		 * marker and holds the job instead of sending it twice */
+		if (rc == 0)
+			unlink(marker);
 		goto out;
 	}
 	if (rc == -PL_EINVAL) {
 		journal_msg(jj, "the server refused the e-mail to %s: %d %s", s->rcpt,
 			    res.reply.code, res.reply.text);
 		cJSON_AddStringToObject(ev, "message", journal_message(jj));
-		unlink(marker);
 		rc = journal_failed(jj, ev);
 		ev = NULL;
+		if (rc == 0)
+			unlink(marker);
 		goto out;
 	}
 	if (rc == -PL_EIO) {
 		/* refused for now (4xx) or never connected: not accepted; the
 		 * lookup reads that from the evidence and it goes again later */
-		if (res.reply.code)
+		if (res.reply.code >= 400)
 			journal_msg(jj, "the server deferred the e-mail to %s: %d %s", s->rcpt,
 				    res.reply.code, res.reply.text);
 		else
 			journal_msg(jj, "the e-mail to %s was not sent: %s", s->rcpt, res.err);
 		cJSON_AddStringToObject(ev, "message", journal_message(jj));
 		cJSON_AddBoolToObject(ev, "not_accepted", 1);
-		unlink(marker);
+		snprintf(why, sizeof(why), "%s", journal_message(jj));
 		rc = journal_evidence_commit(jj, ev);
 		ev = NULL;
+		if (rc == 0)
+			unlink(marker); /* the evidence says it now */
 		if (!rc)
 			rc = journal_recheck(jj);
-		if (rc == 1)
+		if (rc == 1) {
+			/* the operator reads why, not the lookup's "sent again" */
+			journal_msg(jj, "%s", why);
 			rc = journal_defer(jj, backoff(jj));
+		}
 		goto out;
 	}
 	if (rc == -PL_EUNKNOWN && res.phase == SMTP_PH_DOT) {

@@ -14,13 +14,12 @@ deliveries per document and recipient. The port is written to DIR/port.
 Faults, read from DIR/mode at each message (a test writes it; GUESS: the
 reply texts are typical of Postfix, not copied from a provider):
   defer N     the next N messages get "451 4.3.0 Try again later" after DATA
-  slow MS     sleep MS before the message is saved and answered (kill tests)
+  slow MS     save the message, then sleep MS before answering (kill tests)
   (absent)    accept
 A recipient whose local part starts with "reject" gets
 "550 5.1.1 <addr>: Recipient address rejected: User unknown".
 """
 import argparse
-import asyncio
 import email
 import os
 import pathlib
@@ -63,8 +62,6 @@ class Sink:
         if m[:1] == ["defer"] and int(m[1]) > 0:
             (out / "mode").write_text("defer %d\n" % (int(m[1]) - 1))
             return "451 4.3.0 Try again later"
-        if m[:1] == ["slow"]:
-            await asyncio.sleep(int(m[1]) / 1000.0)
         data = envelope.original_content or envelope.content
         msg = email.message_from_bytes(data)
         count[0] += 1
@@ -78,6 +75,11 @@ class Sink:
         with open(out / "auth.log", "a") as f:
             f.write("%s tls=%s auth=%s\n" % (name.name, session.ssl is not None,
                                              session.authenticated))
+        if m[:1] == ["slow"]:
+            # queued, then slow to say so (a real MTA keeps what it queued
+            # when the client goes away): blocking, so a client that dies
+            # now cannot cancel the save
+            time.sleep(int(m[1]) / 1000.0)
         return "250 2.0.0 Ok: queued as %06d" % count[0]
 
 
