@@ -8,6 +8,7 @@
  */
 #include "agent/cli.h"
 #include "agent/config.h"
+#include "agent/docs_pdf.h"
 #include "agent/import.h"
 #include "agent/jobs_cli.h"
 #include "effects/label.h"
@@ -24,6 +25,7 @@
 #include "agent/run.h"
 #include "agent/sim_cli.h"
 #include "fiscal/posnet_config.h"
+#include "pdf/pdf.h"
 #include "store/store.h"
 #include "base/buf.h"
 #include "base/clock.h"
@@ -997,6 +999,76 @@ static int cmd_docs_show(struct cli *cli, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* `docs pdf NUMBER|#ID -o FILE [--lang pl|en]`: the document as PDF
+ * (agent/docs_pdf.h). FILE "-" is stdout; a file is written whole or not at
+ * all (a temporary beside it, renamed). Nothing in the store changes. */
+static int cmd_docs_pdf(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"lang", required_argument, NULL, 'L'},
+					     {NULL, 0, NULL, 0}};
+	const char *outp = NULL, *lang = NULL;
+	char tmp[1100];
+	struct buf pdf;
+	int64_t id = 0;
+	FILE *f = NULL;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (c == 'o')
+			outp = optarg;
+		else if (c == 'L')
+			lang = optarg;
+		else
+			goto usage;
+	}
+	if (optind + 1 != argc || !outp)
+		goto usage;
+	if (lang && strcmp(lang, "pl") != 0 && strcmp(lang, "en") != 0) {
+		fprintf(stderr, "packline: --lang must be pl or en, not '%s'\n", lang);
+		return CLI_EUSAGE;
+	}
+	rc = open_store(cli);
+	if (rc)
+		return exit_for(rc);
+	rc = resolve_doc(cli, argv[optind], &id);
+	if (rc)
+		return rc;
+	buf_init(&pdf, PDF_MAX_BYTES);
+	rc = docs_pdf_render(cli->cfg, cli->store, id, lang, &pdf);
+	if (rc) {
+		fprintf(stderr, "packline: %s\n",
+			docs_pdf_error()[0] ? docs_pdf_error() : pl_strerror(rc));
+		buf_release(&pdf);
+		return exit_for(rc);
+	}
+	if (strcmp(outp, "-") == 0) {
+		rc =
+		    fwrite(pdf.data, 1, pdf.len, stdout) == pdf.len && fflush(stdout) == 0 ? 0 : -1;
+	} else {
+		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", outp, (long)getpid());
+		f = fopen(tmp, "wb");
+		rc = f && fwrite(pdf.data, 1, pdf.len, f) == pdf.len ? 0 : -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, outp) != 0)
+			rc = -1;
+		if (rc)
+			unlink(tmp);
+	}
+	buf_release(&pdf);
+	if (rc) {
+		fprintf(stderr, "packline: cannot write '%s': %s\n", outp, strerror(errno));
+		return CLI_EINPUT;
+	}
+	return CLI_OK;
+usage:
+	fprintf(stderr, "usage: packline docs pdf NUMBER|#ID -o FILE [--lang pl|en]\n");
+	return CLI_EUSAGE;
+}
+
 /* ---- process: decide and issue ------------------------------------------ */
 
 static int open_env(struct cli *cli, struct process_env *env);
@@ -1816,6 +1888,10 @@ static const struct cli_cmd commands[] = {
      "List documents."},
     {"docs", "show", cmd_docs_show, "docs show NUMBER|#ID",
      "Show a document with its lines and VAT summary."},
+    {"docs", "pdf", cmd_docs_pdf, "docs pdf NUMBER|#ID -o FILE [--lang pl|en]",
+     "Write the document as PDF ([seller], [pdf]): invoice, proforma, advance, final,\n"
+     "correction, WZ, receipt copy; a VAT invoice carries the KSeF QR code (KOD I).\n"
+     "FILE - is stdout. Changes nothing."},
     {"docs", "issue", cmd_docs_issue, "docs issue ORDER [--kind K]",
      "Issue the order's document now: the one the rules choose, or of kind K (receipt,\n"
      "invoice, proforma, advance, final, wz). The same journal key as `process`: never\n"

@@ -5,6 +5,7 @@
  * section. config.c walks this table and includes none of them.
  */
 #include "agent/config.h"
+#include "agent/docs_pdf.h"
 #include "agent/returns.h"
 #include "effects/email.h"
 #include "effects/invoice_sb.h"
@@ -19,6 +20,8 @@ const struct config_section config_sections[] = {
     {"shipx", NULL, NULL},
     {"returns", returns_config_check, NULL},
     {"smartbill", sb_config_check, NULL},
+    {"seller", docs_pdf_seller_check, NULL},
+    {"pdf", docs_pdf_cfg_check, NULL},
     {"email", email_config_check, NULL},
 };
 const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);

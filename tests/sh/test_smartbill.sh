@@ -79,6 +79,9 @@ config() {
 		printf '[rule "rest"]\nwhen = true\nissue = none\n\n'
 		printf '[smartbill]\nurl = %s/SBORO/api\nuser = office@test.ro\ntoken = sbtok\n' "$URL"
 		printf 'cif = RO12345678\nseries = FCT\ntimeout_ms = 1500\ntax_23 = Normala:21\n'
+		# every station here uses the one token of the one fake: they share
+		# its limiter, as stations sharing a token must (docs/smartbill.md)
+		printf 'rate_file = %s/sb.rate\n' "$T"
 	} >"$dir/p.ini"
 	chmod 600 "$dir/p.ini"
 }
@@ -164,6 +167,9 @@ done
 # ---- SIGKILL after the request left ------------------------------------------
 D=$T/kill
 config "$D"
+# the client waits long for the answer the fake holds, so the kill below
+# lands while the request is in flight however slow this machine is
+sed -i 's/^timeout_ms = .*/timeout_ms = 60000/' "$D/p.ini"
 orders "$D/o.json" K 1 1
 "$P" --config "$D/p.ini" orders import "$D/o.json" >/dev/null 2>&1
 fake POST /__fake/config '{"fault":"hang","fault_count":1}' >/dev/null
