@@ -1305,6 +1305,22 @@ done:
 	return rc;
 }
 
+/* The e-mail's PDF (effects/email.h): one left in documents_dir as
+ * doc-ID.pdf wins (made elsewhere, a service's copy), else ours is rendered. */
+static int cli_email_pdf(void *arg, struct store *st, const struct document *d, const char *lang,
+			 struct buf *out, char *why, size_t cap)
+{
+	const struct config *cfg = arg;
+	int rc = email_pdf_from_dir(cfg->documents_dir, d, out);
+
+	if (rc != -PL_ENOTFOUND)
+		return rc;
+	rc = docs_pdf_render(cfg, st, d->id, lang, out);
+	if (rc)
+		snprintf(why, cap, "%s", docs_pdf_error()[0] ? docs_pdf_error() : pl_strerror(rc));
+	return rc;
+}
+
 /* The store, the fiscal printer and the label setup the workflow uses; the
  * printer and the label are optional (not configured: NULL in env). */
 static int open_env(struct cli *cli, struct process_env *env)
@@ -1356,9 +1372,8 @@ static int open_env(struct cli *cli, struct process_env *env)
 		diag_release(&d);
 		if (rc)
 			return rc;
-		/* the PDF as a renderer left it in documents_dir (effects/email.h) */
-		cli->email.pdf = email_pdf_from_dir;
-		cli->email.pdf_arg = cli->cfg->documents_dir;
+		cli->email.pdf = cli_email_pdf;
+		cli->email.pdf_arg = cli->cfg;
 		/* KSeF hook: cli->email.ready stays NULL until the KSeF check lands */
 		cli->email_ready = true;
 	}

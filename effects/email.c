@@ -370,17 +370,13 @@ int email_intent(struct journal *j, const struct email_fx *fx, const struct orde
 
 /* --- the PDF until the renderer lands ------------------------------------------- */
 
-int email_pdf_from_dir(void *arg, struct store *st, const struct document *d, const char *lang,
-		       struct buf *out)
+int email_pdf_from_dir(const char *dir, const struct document *d, struct buf *out)
 {
-	const char *dir = arg;
 	char path[1200], chunk[8192];
 	FILE *f;
 	size_t n;
 	int rc = 0;
 
-	(void)st;
-	(void)lang;
 	snprintf(path, sizeof(path), "%s/doc-%" PRId64 ".pdf", dir && dir[0] ? dir : ".", d->id);
 	f = fopen(path, "rb");
 	if (!f)
@@ -480,7 +476,7 @@ static int build_message(struct journal_job *jj, struct email_state *s, struct b
 	struct buf subj, text, html, pdf;
 	struct mime_attachment att;
 	struct mime_msg m;
-	char fname[96];
+	char fname[96], why[256];
 	int rc;
 
 	buf_init(&subj, MIME_MAX_HEADER);
@@ -488,6 +484,15 @@ static int build_message(struct journal_job *jj, struct email_state *s, struct b
 	buf_init(&html, EMAIL_TEXT_MAX);
 	buf_init(&pdf, EMAIL_PDF_MAX);
 	rc = render(t[0], s, fx, true, false, &subj);
+	if (!rc && subj.data) {
+		/* a subject file ends with its newline; any other line break of
+		 * the template's own text becomes a space (one header line) */
+		while (subj.len && strchr("\r\n \t", subj.data[subj.len - 1]))
+			subj.data[--subj.len] = '\0';
+		for (size_t i = 0; i < subj.len; i++)
+			if (subj.data[i] == '\r' || subj.data[i] == '\n')
+				subj.data[i] = ' ';
+	}
 	if (!rc)
 		rc = render(t[1], s, fx, false, false, &text);
 	if (!rc)
@@ -497,11 +502,16 @@ static int build_message(struct journal_job *jj, struct email_state *s, struct b
 		rc = -PL_EINVAL;
 		goto out;
 	}
-	rc = fx->pdf ? fx->pdf(fx->pdf_arg, journal_job_store(jj), &s->d, langs[s->lang], &pdf)
+	why[0] = '\0';
+	rc = fx->pdf ? fx->pdf(fx->pdf_arg, journal_job_store(jj), &s->d, langs[s->lang], &pdf, why,
+			       sizeof(why))
 		     : -PL_ENOTFOUND;
 	if (rc) {
 		journal_msg(jj, "no PDF of document %" PRId64 " (%s) to attach: %s", s->d.id,
-			    s->d.number[0] ? s->d.number : s->d.remote_id, pl_strerror(rc));
+			    s->d.number[0] ? s->d.number : s->d.remote_id,
+			    why[0] ? why : pl_strerror(rc));
+		if (rc == -PL_ECONFIG || rc == -PL_ENOTSUP)
+			rc = -PL_ENOTFOUND; /* waits for the operator's fix, nothing lost */
 		goto out;
 	}
 	snprintf(fname, sizeof(fname), "%s.pdf",

@@ -51,10 +51,12 @@
 #define EMAIL_PDF_MAX  (16u * 1024 * 1024)
 #define EMAIL_LANGS    2 /* pl, en */
 
-/* The document's PDF into out (capped at EMAIL_PDF_MAX). 0, -PL_ENOTFOUND
- * (not there yet: the job waits), other -PL_E* (the job fails). */
+/* The document's PDF into out (capped at EMAIL_PDF_MAX). 0; -PL_ENOTFOUND,
+ * -PL_ECONFIG or -PL_ENOTSUP (not there yet, [seller] to be fixed, no PDF
+ * support: the job waits, nothing is lost); other -PL_E* (the job fails).
+ * why[cap] gets the reason. */
 typedef int email_pdf_fn(void *arg, struct store *st, const struct document *d, const char *lang,
-			 struct buf *out);
+			 struct buf *out, char *why, size_t cap);
 /* May document d be mailed now? false with why[] (it is asked again later). */
 typedef bool email_ready_fn(void *arg, struct store *st, const struct document *d, char *why,
 			    size_t cap);
@@ -99,10 +101,9 @@ int email_intent(struct journal *j, const struct email_fx *fx, const struct orde
 		 const struct document *d, int64_t *ids, size_t cap, size_t *n, size_t *skipped,
 		 char *msg, size_t msgcap);
 
-/* The provider used until the renderer lands: the PDF a renderer wrote as
- * <dir>/doc-<id>.pdf (arg: the directory, a char *). */
-int email_pdf_from_dir(void *arg, struct store *st, const struct document *d, const char *lang,
-		       struct buf *out);
+/* The PDF left as <dir>/doc-<id>.pdf (by another renderer, or a service's
+ * copy); -PL_ENOTFOUND when there is none. */
+int email_pdf_from_dir(const char *dir, const struct document *d, struct buf *out);
 
 extern const struct journal_effect_ops email_ops;
 
