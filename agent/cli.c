@@ -1372,6 +1372,7 @@ static int open_env(struct cli *cli, struct process_env *env)
 		diag_release(&d);
 		if (rc)
 			return rc;
+		cli->email.subject = cli->cfg->tmpl[CONFIG_TMPL_EMAIL_SUBJECT];
 		cli->email.pdf = cli_email_pdf;
 		cli->email.pdf_arg = cli->cfg;
 		/* KSeF hook: cli->email.ready stays NULL until the KSeF check lands */

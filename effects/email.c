@@ -483,7 +483,7 @@ static int build_message(struct journal_job *jj, struct email_state *s, struct b
 	buf_init(&text, EMAIL_TEXT_MAX);
 	buf_init(&html, EMAIL_TEXT_MAX);
 	buf_init(&pdf, EMAIL_PDF_MAX);
-	rc = render(t[0], s, fx, true, false, &subj);
+	rc = render(fx->subject ? fx->subject : t[0], s, fx, true, false, &subj);
 	if (!rc && subj.data) {
 		/* a subject file ends with its newline; any other line break of
 		 * the template's own text becomes a space (one header line) */

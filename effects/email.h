@@ -79,6 +79,8 @@ struct email_fx {
 	struct email_cfg cfg;
 	/* [kind][lang][subject, text, html], compiled at load */
 	struct tmpl *t[DOC_KIND_COUNT][EMAIL_LANGS][3];
+	/* [template] email.subject when set: the subject of every e-mail (borrowed) */
+	const struct tmpl *subject;
 	email_pdf_fn *pdf;
 	void *pdf_arg;
 	email_ready_fn *ready;

@@ -151,7 +151,7 @@ check '! pl "$D" config check >/dev/null 2>"$D/err" && grep -q "language" "$D/er
 
 # ---- no server: .eml files in the outbox -----------------------------------------
 D=$T/outbox
-config "$D" "outbox = $D/out"
+config "$D" "outbox = $D/out" "[template]" "email.subject = Dokument {document.number} dla {order.number}"
 mkdir -p "$D/out"
 orders "$D/o.json" O 1 2
 pl "$D" orders import "$D/o.json" >/dev/null 2>&1
@@ -173,7 +173,8 @@ for f in pathlib.Path(sys.argv[1]).glob("*.eml"):
     doc = m["Message-ID"].split(".")[0].lstrip("<").split("-")[1]
     pdf = [p for p in m.walk() if p.get_content_type() == "application/pdf"][0]
     assert pdf.get_content() == (pathlib.Path(sys.argv[2]) / ("doc-%s.pdf" % doc)).read_bytes()
-EOF' "outbox: each file parses, its PDF is the document's"
+    assert m["Subject"].startswith("Dokument FV/2026/000") and " dla ZK/O/" in m["Subject"], m["Subject"]
+EOF' "outbox: each file parses, its PDF is the document's, [template] email.subject is its subject"
 
 # ---- STARTTLS + AUTH ---------------------------------------------------------------
 S=$T/sink1
