@@ -16,6 +16,7 @@
 #include "agent/receipt_job.h"
 #include "effects/doccancel.h"
 #include "effects/docfx.h"
+#include "effects/email.h"
 #include "effects/fiscal_return.h"
 #include "effects/invoice_fkt.h"
 #include "effects/invoice_sb.h"
@@ -81,6 +82,8 @@ struct cli {
 	bool smartbill_ready;
 	struct fkt_fx fakturownia; /* [fakturownia]: read only, shared by the workers */
 	bool fakturownia_ready;
+	struct email_fx email; /* [email]: read only, shared by the workers */
+	bool email_ready;
 };
 
 struct cli_cmd {
@@ -1558,6 +1561,22 @@ done:
 	return rc;
 }
 
+/* The e-mail's PDF (effects/email.h): one left in documents_dir as
+ * doc-ID.pdf wins (made elsewhere, a service's copy), else ours is rendered. */
+static int cli_email_pdf(void *arg, struct store *st, const struct document *d, const char *lang,
+			 struct buf *out, char *why, size_t cap)
+{
+	const struct config *cfg = arg;
+	int rc = email_pdf_from_dir(cfg->documents_dir, d, out);
+
+	if (rc != -PL_ENOTFOUND)
+		return rc;
+	rc = docs_pdf_render(cfg, st, d->id, lang, out);
+	if (rc)
+		snprintf(why, cap, "%s", docs_pdf_error()[0] ? docs_pdf_error() : pl_strerror(rc));
+	return rc;
+}
+
 /* The store, the fiscal printer and the label setup the workflow uses; the
  * printer and the label are optional (not configured: NULL in env). */
 static int open_env(struct cli *cli, struct process_env *env)
@@ -1609,6 +1628,24 @@ static int open_env(struct cli *cli, struct process_env *env)
 			return rc;
 		cli->fakturownia_ready = true;
 	}
+	if (!cli->email_ready && config_has_section(cli->cfg, "email", "")) {
+		struct diag d;
+
+		diag_init(&d);
+		rc = email_setup_load(config_view(cli->cfg),
+				      cli->store_dsn ? cli->store_dsn : cli->cfg->store,
+				      &cli->email, &d);
+		if (rc)
+			diag_print(&d, stderr, "packline");
+		diag_release(&d);
+		if (rc)
+			return rc;
+		cli->email.subject = cli->cfg->tmpl[CONFIG_TMPL_EMAIL_SUBJECT];
+		cli->email.pdf = cli_email_pdf;
+		cli->email.pdf_arg = cli->cfg;
+		/* KSeF hook: cli->email.ready stays NULL until the KSeF check lands */
+		cli->email_ready = true;
+	}
 	if (!cli->journal) {
 		struct journal_cfg jc = {
 		    .station = cli->cfg->station,
@@ -1654,6 +1691,8 @@ static int open_env(struct cli *cli, struct process_env *env)
 		}
 		if (!rc)
 			rc = journal_register(cli->journal, &doccancel_ops, NULL);
+		if (!rc && cli->email_ready)
+			rc = journal_register(cli->journal, &email_ops, &cli->email);
 		if (!rc && cli->label_loaded) {
 			cli->label_fx = (struct label_fx){
 			    .ls = &cli->label, .shipx = cli->shipx_ready ? &cli->shipx : NULL};
@@ -1670,6 +1709,7 @@ static int open_env(struct cli *cli, struct process_env *env)
 	    .cfg = cli->cfg,
 	    .fiscal = cli->fiscal,
 	    .label = cli->label_loaded ? &cli->label : NULL,
+	    .email = cli->email_ready ? &cli->email : NULL,
 	    .shipx = cli->shipx_ready ? &cli->shipx : NULL,
 	    .journal = cli->journal,
 	};
@@ -1732,6 +1772,8 @@ static int pool_setup(struct journal *j, void *arg, size_t index)
 		rc = journal_register(j, &sb_invoice_ops, &cli->smartbill);
 	if (!rc && cli->fakturownia_ready)
 		rc = fkt_register(j, &cli->fakturownia);
+	if (!rc && cli->email_ready)
+		rc = journal_register(j, &email_ops, &cli->email);
 	if (!rc && cli->receipts.lazy) {
 		cli->pool_receipts[index] = cli->receipts;
 		cli->pool_receipts[index].dev = NULL;
@@ -2381,6 +2423,8 @@ int cli_main(int argc, char **argv)
 			shipx_release(&cli.pool_shipx[w]);
 	if (cli.label_loaded)
 		label_setup_release(&cli.label);
+	if (cli.email_ready)
+		email_fx_release(&cli.email);
 	store_close(cli.store);
 	config_free(cli.cfg);
 	return rc;

@@ -9,6 +9,7 @@
 #include "agent/returns.h"
 #include "agent/station_tui.h"
 #include "effects/invoice_fkt.h"
+#include "effects/email.h"
 #include "effects/invoice_sb.h"
 #include "fiscal/posnet_config.h"
 #include "labels/label_config.h"
@@ -25,5 +26,6 @@ const struct config_section config_sections[] = {
     {"pdf", docs_pdf_cfg_check, NULL},
     {"station", station_config_check, NULL},
     {"fakturownia", fkt_config_check, NULL},
+    {"email", email_config_check, NULL},
 };
 const size_t config_nsections = sizeof(config_sections) / sizeof(config_sections[0]);

@@ -6,6 +6,7 @@
 #include "agent/receipt_job.h"
 #include "agent/returns.h"
 #include "effects/docfx.h"
+#include "effects/email.h"
 #include "effects/receipt.h"
 #include "base/clock.h"
 #include "base/err.h"
@@ -237,6 +238,120 @@ out:
 	return rc;
 }
 
+/* The outcome of one e-mail job in the row. */
+static void email_outcome(struct process_report *rep, struct process_row *row,
+			  const struct store *stc, int64_t job_id, const struct journal_outcome *oc)
+{
+	struct store *st = (struct store *)stc;
+	char msg[256] = "", rcpt[256] = "", how[16] = "";
+	struct job jb;
+	cJSON *req = NULL, *ev = NULL;
+
+	memset(&jb, 0, sizeof(jb));
+	if (store_job_get(st, job_id, &jb) == 0) {
+		req = cJSON_Parse(jb.request ? jb.request : "{}");
+		ev = jb.result ? cJSON_Parse(jb.result) : NULL;
+	}
+	journal_json_str(req, "rcpt", rcpt, sizeof(rcpt));
+	journal_json_str(ev, "message", msg, sizeof(msg));
+	journal_json_str(ev, "how", how, sizeof(how));
+	if (oc && oc->message[0] && jb.state != JOB_DONE)
+		snprintf(msg, sizeof(msg), "%s", oc->message);
+	if (jb.state == JOB_DONE) {
+		outcome_append(row, "; email %s %s",
+			       strcmp(how, "outbox") == 0 ? "written for" : "sent to", rcpt);
+	} else if (jb.state == JOB_PENDING) {
+		outcome_append(row, "; email to %s pending (job %" PRId64 ": %s)", rcpt, job_id,
+			       msg[0] ? msg : "not sent yet");
+	} else {
+		outcome_append(row, "; email to %s %s (job %" PRId64 "): %s", rcpt,
+			       job_state_name(jb.state), job_id, msg[0] ? msg : "-");
+		/* the document is out, its e-mail is not: the exit code says so */
+		if (!row->failed)
+			rep->failed++;
+		row->failed = 1;
+	}
+	cJSON_Delete(req);
+	cJSON_Delete(ev);
+	job_release(&jb);
+}
+
+/* The rules' `email` steps: for each row whose document is issued, one job
+ * per recipient (effects/email.h); performed like the labels. */
+static int email_steps(const struct process_env *env, struct process_report *rep)
+{
+	struct job_batch b;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		struct process_row *row = &rep->rows[i];
+		if (row->want_email && !row->failed && !env->email) {
+			outcome_append(row, "; email: no [email] configured");
+			row->want_email = false;
+		}
+		n += row->want_email && (row->job_id || row->doc_id) && !row->failed;
+	}
+	if (!n)
+		return 0;
+	rc = batch_init(&b, n * 2);
+	for (size_t i = 0; i < rep->n && !rc; i++) {
+		struct process_row *row = &rep->rows[i];
+		struct document d;
+		struct order o;
+		struct job jb;
+		int64_t ids[2];
+		size_t got = 0, skipped = 0;
+		char msg[200] = "";
+		int erc;
+
+		if (!row->want_email || (!row->job_id && !row->doc_id) || row->failed)
+			continue;
+		memset(&jb, 0, sizeof(jb));
+		doc_init(&d);
+		order_init(&o);
+		erc = row->job_id ? store_job_get(env->st, row->job_id, &jb) : 0;
+		if (!row->job_id)
+			jb.doc_id = row->doc_id;
+		if (!erc && jb.doc_id > 0)
+			erc = store_doc_get(env->st, jb.doc_id, &d);
+		if (!erc && jb.doc_id > 0 && d.state == DOC_ISSUED)
+			erc = store_order_get(env->st, d.order_id, &o);
+		if (erc || jb.doc_id <= 0 || d.state != DOC_ISSUED) {
+			outcome_append(row, "; email: waits until the document is issued");
+		} else {
+			erc = email_intent(env->journal, env->email, &o, &d, ids, 2, &got, &skipped,
+					   msg, sizeof(msg));
+			if (erc == -PL_ESTORE)
+				rc = erc;
+			else if (erc)
+				outcome_append(row, "; email: not sent (%s)", msg);
+			else if (skipped && !got)
+				outcome_append(row, "; email sent before");
+			for (size_t k = 0; k < got; k++)
+				batch_add(&b, ids[k], i);
+		}
+		job_release(&jb);
+		doc_release(&d);
+		order_release(&o);
+	}
+	if (!rc && b.n && env->pool) {
+		journal_pool_kick(env->pool);
+		for (size_t k = 0; k < b.n; k++)
+			outcome_append(&rep->rows[b.rows[k]], "; email queued (job %" PRId64 ")",
+				       b.ids[k]);
+		goto out;
+	}
+	if (!rc && b.n)
+		rc = journal_work_ids(env->journal, b.ids, b.n, env->stop, b.outs);
+	for (size_t k = 0; k < b.n && rc != -PL_ESTORE; k++)
+		email_outcome(rep, &rep->rows[b.rows[k]], env->st, b.ids[k],
+			      b.outs[k].job_id ? &b.outs[k] : NULL);
+out:
+	batch_release(&b);
+	return rc;
+}
+
 /* The effect that performs a document of `backend`: our own numbering
  * ("document"), the fiscal printer ("receipt"), or a service's effect of
  * that name (a later issue's). */
@@ -386,7 +501,10 @@ int process_order(const struct process_env *env, const struct order *o, struct p
 			}
 			outcome(row, "already %s", doc_state_name(ex.v[i].state));
 			rep->skipped++;
-			row->want_email = row->want_allegro = false;
+			/* its e-mail may not have gone yet (a crash after issuing):
+			 * the step records it again, once per key */
+			row->doc_id = ex.v[i].id;
+			row->want_allegro = false;
 			goto out;
 		}
 	}
@@ -584,14 +702,17 @@ int process_finish(const struct process_env *env, struct process_report *rep)
 		if (lrc)
 			rc = lrc;
 	}
+	if (rc != -PL_ESTORE) {
+		int erc = email_steps(env, rep);
+		if (erc)
+			rc = erc;
+	}
 	for (size_t i = 0; i < rep->n && rc != -PL_ESTORE; i++) {
 		struct process_row *row = &rep->rows[i];
 
 		if (row->failed)
 			continue;
 		/* steps whose modules come with later issues: said, not silently dropped */
-		if (!row->failed && row->want_email)
-			outcome_append(row, "; email: not sent (no mail module yet)");
 		if (!row->failed && row->want_allegro)
 			outcome_append(row, "; allegro: not uploaded (no Allegro module yet)");
 		row->want_label = row->want_email = row->want_allegro = false;

@@ -22,6 +22,7 @@
 
 struct posnet_dev;
 struct label_setup;
+struct email_fx;
 struct shipx;
 
 #include <stddef.h>
@@ -40,6 +41,7 @@ struct process_row {
 	/* the document's job, settled by process_finish() */
 	int64_t order_id;
 	int64_t job_id;
+	int64_t doc_id; /* an issued document found (not made) by this run: its e-mail step */
 	char job_kind[16];
 	bool awaiting; /* recorded, not settled yet */
 	bool was_done; /* the job was done before this run recorded it */
@@ -69,6 +71,7 @@ struct process_env {
 	const struct config *cfg;
 	struct posnet_dev *fiscal;       /* [printer "fiscal"] */
 	const struct label_setup *label; /* [label] */
+	const struct email_fx *email;    /* [email]: the rules' `email` step */
 	struct shipx *shipx;             /* when the label setup uses a courier */
 	/* The engine the documents' jobs go to (effects registered by kind:
 	 * "document" always, "receipt" with a fiscal printer). Required. */

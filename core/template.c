@@ -502,15 +502,39 @@ bool tmpl_uses(const struct tmpl *t, const char *name)
 
 /* ---- rendering ------------------------------------------------------------- */
 
-static int tp_put_value(struct buf *out, const char *s, bool one_line)
+/* A text value: control characters made spaces for one-line output; &<>"'
+ * as entities when the template is HTML (a buyer named "<b>" stays text). */
+static int tp_put_value(struct buf *out, const char *s, const struct tmpl_ctx *ctx)
 {
 	size_t start = out->len;
-	int rc;
+	int rc = 0;
 
-	if (!one_line)
-		return buf_puts(out, s);
-	rc = buf_puts(out, s);
-	if (rc)
+	if (ctx->html) {
+		for (const char *p = s; *p && !rc; p++) {
+			switch (*p) {
+			case '&':
+				rc = buf_puts(out, "&amp;");
+				break;
+			case '<':
+				rc = buf_puts(out, "&lt;");
+				break;
+			case '>':
+				rc = buf_puts(out, "&gt;");
+				break;
+			case '"':
+				rc = buf_puts(out, "&quot;");
+				break;
+			case '\'':
+				rc = buf_puts(out, "&#39;");
+				break;
+			default:
+				rc = buf_putc(out, *p);
+			}
+		}
+	} else {
+		rc = buf_puts(out, s);
+	}
+	if (rc || !ctx->one_line)
 		return rc;
 	for (size_t i = start; i < out->len; i++)
 		if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7F)
@@ -596,7 +620,8 @@ static int tp_put_time(struct buf *out, int64_t t, const char *fmt)
 }
 
 /* "YYYY-MM-DD" -> date; anything else is shown as it is. */
-static int tp_put_datestr(struct buf *out, const char *s, const char *fmt, bool one_line)
+static int tp_put_datestr(struct buf *out, const char *s, const char *fmt,
+			  const struct tmpl_ctx *ctx)
 {
 	struct tm tm;
 	int y, m, d;
@@ -605,7 +630,7 @@ static int tp_put_datestr(struct buf *out, const char *s, const char *fmt, bool 
 		return 0;
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
 	    sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
-		return tp_put_value(out, s, one_line);
+		return tp_put_value(out, s, ctx);
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
@@ -623,7 +648,7 @@ static int tp_render_macro(const struct tp_part *part, const struct tmpl_ctx *ct
 		for (size_t i = 0; i < ctx->nextra; i++)
 			if (ctx->extra[i].name && strcmp(ctx->extra[i].name, part->text) == 0)
 				return ctx->extra[i].value
-					   ? tp_put_value(out, ctx->extra[i].value, ctx->one_line)
+					   ? tp_put_value(out, ctx->extra[i].value, ctx)
 					   : 0;
 		return 0;
 	}
@@ -643,7 +668,7 @@ static int tp_render_macro(const struct tp_part *part, const struct tmpl_ctx *ct
 		return 0;
 	switch (m->get) {
 	case G_STR:
-		return tp_put_value(out, base + m->off, ctx->one_line);
+		return tp_put_value(out, base + m->off, ctx);
 	case G_MONEY: {
 		int64_t v;
 		memcpy(&v, base + m->off, sizeof(v));
@@ -655,7 +680,7 @@ static int tp_render_macro(const struct tp_part *part, const struct tmpl_ctx *ct
 		return tp_put_time(out, v, part->datefmt);
 	}
 	case G_DATESTR:
-		return tp_put_datestr(out, base + m->off, part->datefmt, ctx->one_line);
+		return tp_put_datestr(out, base + m->off, part->datefmt, ctx);
 	case G_KIND: {
 		enum doc_kind k;
 		memcpy(&k, base + m->off, sizeof(k));

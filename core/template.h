@@ -61,6 +61,7 @@ struct tmpl_ctx {
 	int64_t now;   /* unix seconds for {now}; 0 renders empty */
 	bool one_line; /* control characters in values (CR, LF, TAB...) become spaces:
 			  for e-mail subjects and printer lines */
+	bool html;     /* text values HTML-escaped (& < > " '): e-mail HTML bodies */
 };
 
 /* Where and why compilation failed; the message carries no position (the

@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/agent/packline}
 demo=${PL_DEMO_DIR:-$root/out/demo}
 rm -rf "$demo"
-mkdir -p "$demo"
+mkdir -p "$demo" "$demo/outbox"
 
 # the fiscal printer: the built-in simulator, keeping its counters and paper
 "$bin" sim posnet --tcp 127.0.0.1:0 --port-file "$demo/printer.port" \
@@ -37,6 +37,19 @@ transport = tcp:127.0.0.1:$(cat "$demo/printer.port")
 template = $root/examples/labels/packing.zpl.tmpl
 printer = file
 file = $demo/labels.zpl
+
+[seller]
+name = Sklep Przykładowy sp. z o.o.
+nip = 526-104-08-28
+address = ul. Piotrkowska 12
+city = 90-001 Łódź
+
+; no SMTP server here: each e-mail is written as an .eml file
+[email]
+from = faktury@sklep.example
+from_name = Sklep Przykładowy
+outbox = $demo/outbox
+templates = $root/examples/email
 INI
 } >"$demo/packline.ini"
 pl() { "$bin" --config "$demo/packline.ini" "$@"; }
@@ -63,3 +76,4 @@ echo "== the last receipt as printed ($demo/printer-paper.txt)"
 awk '/^--- BEGIN RECEIPT/{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$demo/printer-paper.txt"
 echo
 echo "labels: $(grep -c '^\^XA' "$demo/labels.zpl" 2>/dev/null || echo 0) in $demo/labels.zpl"
+echo "e-mails: $(find "$demo/outbox" -name '*.eml' | wc -l) written to $demo/outbox"

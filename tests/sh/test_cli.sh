@@ -62,7 +62,7 @@ has "$T/out" "FV/2026/0001" "first invoice number"
 has "$T/out" "WZ/2026/" "WZ numbered monthly"
 has "$T/out" "ZK/2026/10050 .* invoice " "a CZK consumer order is invoiced, not sent to a PLN fiscal printer"
 has "$T/out" "pending (posnet: no fiscal printer configured)" "receipts wait for a printer"
-has "$T/out" "email: not sent (no mail module yet)" "a step without its module is said, not dropped"
+has "$T/out" "email: no \\[email\\] configured" "an email step without [email] is said, not dropped"
 n1=$(sqlite3 "$DB" 'select count(*) from documents')
 expect_rc 0 "process again" pl process
 # the receipts stay intents until a printer claims them: no document, no number
