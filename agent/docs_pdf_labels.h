@@ -13,7 +13,7 @@ struct docs_pdf_labels {
 	const char *vat_summary, *total, *to_pay, *to_refund, *in_words, *pay_method, *pay_term,
 	    *account, *bank, *paid, *before, *after, *diff, *reason, *corrects, *of, *advances,
 	    *remaining, *issued_by, *received_by, *receipt_note, *proforma_note, *advance_note, *qr,
-	    *delivery_to, *ptu, *sum, *refund_note, *ksef_offline;
+	    *delivery_to, *ptu, *sum, *refund_note, *ksef_offline, *cancelled;
 	const char *pay[9][2];
 };
 

@@ -332,6 +332,8 @@ static void header(struct lay *l)
 	pdf_set_title(l->p, t);
 	text(l, ML, y - 15, 15, 1, t);
 	y -= 20;
+	if (d->state == DOC_CANCELLED)
+		text(l, ML, y - 10, 10, 1, l->L->cancelled), y -= 13;
 	if (d->kind == DOC_RECEIPT || d->kind == DOC_RECEIPT_NIP)
 		text(l, ML, y - 8, 8, 1, l->L->receipt_note), y -= 11;
 	else if (d->kind == DOC_PROFORMA)
@@ -339,7 +341,7 @@ static void header(struct lay *l)
 	else if (d->kind == DOC_REFUND)
 		text(l, ML, y - 8, 8, 1, l->L->refund_note), y -= 11;
 	{
-		double ry = TOP - 30 - (y < TOP - 20 ? 11 : 0);
+		double ry = TOP - 30 - (y < TOP - 20 ? TOP - 20 - y : 0);
 		char s[160];
 		snprintf(s, sizeof(s), "%s: %s", l->L->issue_date, d->issue_date);
 		text_r(l, MR, ry, FS, 0, s);
