@@ -451,6 +451,11 @@ int docs_pdf_render(const struct config *cfg, struct store *st, int64_t doc_id, 
 			  (long long)doc_id, doc_kind_name(d.kind));
 		goto out;
 	}
+	if (d.state == DOC_FAILED) {
+		rc = fail(-PL_EINVAL, "%s %s failed to issue: it is no document to print",
+			  doc_kind_name(d.kind), d.number);
+		goto out;
+	}
 	if (d.order_id) {
 		rc = store_order_get(st, d.order_id, &o);
 		if (rc && rc != -PL_ENOTFOUND) {

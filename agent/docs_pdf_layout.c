@@ -8,6 +8,7 @@
  * unit, quantity, unit price, value and rate, per rate net / VAT / gross,
  * the total (also in words), plus payment method, term and account. */
 #include "agent/docs_pdf.h"
+#include "agent/docs_pdf_labels.h"
 
 #include "base/err.h"
 #include "core/words.h"
@@ -27,157 +28,10 @@
 #define LH      10.5
 #define MAXWRAP 24 /* lines one cell may take (a 256-byte name fits) */
 
-struct labels {
-	const char *title[DOC_KIND_COUNT];
-	const char *no, *issue_date, *sale_date, *place, *seller, *buyer, *nip, *order;
-	const char *lp, *name, *qty, *unit, *price, *net, *rate, *vat, *gross, *sku;
-	const char *vat_summary, *total, *to_pay, *to_refund, *in_words, *pay_method, *pay_term,
-	    *account, *bank, *paid, *before, *after, *diff, *reason, *corrects, *of, *advances,
-	    *remaining, *issued_by, *received_by, *receipt_note, *proforma_note, *advance_note, *qr,
-	    *delivery_to, *ptu, *sum, *refund_note, *ksef_offline;
-	const char *pay[9][2];
-};
-
-static const struct labels L_PL = {
-    .title = {[DOC_RECEIPT] = "Kopia paragonu",
-	      [DOC_RECEIPT_NIP] = "Kopia paragonu z NIP",
-	      [DOC_INVOICE] = "Faktura VAT",
-	      [DOC_PROFORMA] = "Faktura proforma",
-	      [DOC_ADVANCE] = "Faktura zaliczkowa",
-	      [DOC_FINAL] = "Faktura końcowa",
-	      [DOC_CORRECTION] = "Faktura korygująca",
-	      [DOC_WZ] = "Wydanie zewnętrzne WZ",
-	      [DOC_REFUND] = "Dokument zwrotu"},
-    .no = "nr",
-    .issue_date = "Data wystawienia",
-    .sale_date = "Data sprzedaży",
-    .place = "Miejsce wystawienia",
-    .seller = "Sprzedawca",
-    .buyer = "Nabywca",
-    .nip = "NIP",
-    .order = "Zamówienie",
-    .lp = "Lp.",
-    .name = "Nazwa towaru lub usługi",
-    .qty = "Ilość",
-    .unit = "J.m.",
-    .price = "Cena jedn. brutto",
-    .net = "Wartość netto",
-    .rate = "Stawka VAT",
-    .vat = "Kwota VAT",
-    .gross = "Wartość brutto",
-    .sku = "Kod",
-    .vat_summary = "Podsumowanie VAT",
-    .total = "Razem",
-    .to_pay = "Do zapłaty",
-    .to_refund = "Do zwrotu",
-    .in_words = "Słownie",
-    .pay_method = "Sposób płatności",
-    .pay_term = "Termin płatności",
-    .account = "Numer rachunku",
-    .bank = "Bank",
-    .paid = "Zapłacono",
-    .before = "Przed korektą",
-    .after = "Po korekcie",
-    .diff = "Różnica (korekta)",
-    .reason = "Przyczyna korekty",
-    .corrects = "Dotyczy dokumentu",
-    .of = "z dnia",
-    .advances = "Zaliczki odliczone",
-    .remaining = "Pozostało do zapłaty",
-    .issued_by = "Wydał",
-    .received_by = "Odebrał",
-    .receipt_note = "Dokument niefiskalny: kopia paragonu fiskalnego",
-    .proforma_note = "Faktura proforma nie jest fakturą VAT ani dowodem księgowym",
-    .advance_note = "Zaliczka na poczet zamówienia",
-    .qr = "Kod weryfikacyjny KSeF (KOD I)",
-    .delivery_to = "Adres dostawy",
-    .ptu = "PTU",
-    .sum = "Suma",
-    .refund_note = "Zwrot towaru sprzedanego na paragon",
-    .ksef_offline = "OFFLINE",
-    .pay = {{"cash", "gotówka"},
-	    {"card", "karta płatnicza"},
-	    {"transfer", "przelew"},
-	    {"online", "płatność online"},
-	    {"cod", "za pobraniem"},
-	    {"blik", "BLIK"},
-	    {"voucher", "bon"},
-	    {"other", "inna"},
-	    {NULL, NULL}},
-};
-
-static const struct labels L_EN = {
-    .title = {[DOC_RECEIPT] = "Receipt copy",
-	      [DOC_RECEIPT_NIP] = "Receipt copy with tax id",
-	      [DOC_INVOICE] = "VAT invoice",
-	      [DOC_PROFORMA] = "Proforma invoice",
-	      [DOC_ADVANCE] = "Advance invoice",
-	      [DOC_FINAL] = "Final invoice",
-	      [DOC_CORRECTION] = "Corrective invoice",
-	      [DOC_WZ] = "Goods issue note (WZ)",
-	      [DOC_REFUND] = "Refund note"},
-    .no = "no.",
-    .issue_date = "Issue date",
-    .sale_date = "Sale date",
-    .place = "Place of issue",
-    .seller = "Seller",
-    .buyer = "Buyer",
-    .nip = "VAT id",
-    .order = "Order",
-    .lp = "No.",
-    .name = "Goods or services",
-    .qty = "Qty",
-    .unit = "Unit",
-    .price = "Unit price gross",
-    .net = "Net amount",
-    .rate = "VAT rate",
-    .vat = "VAT amount",
-    .gross = "Gross amount",
-    .sku = "Code",
-    .vat_summary = "VAT summary",
-    .total = "Total",
-    .to_pay = "Amount due",
-    .to_refund = "To be refunded",
-    .in_words = "In words",
-    .pay_method = "Payment method",
-    .pay_term = "Payment due",
-    .account = "Bank account",
-    .bank = "Bank",
-    .paid = "Paid",
-    .before = "Before correction",
-    .after = "After correction",
-    .diff = "Difference (correction)",
-    .reason = "Reason for correction",
-    .corrects = "Corrects document",
-    .of = "of",
-    .advances = "Advances deducted",
-    .remaining = "Remaining to pay",
-    .issued_by = "Issued by",
-    .received_by = "Received by",
-    .receipt_note = "Non-fiscal document: copy of a fiscal receipt",
-    .proforma_note = "A proforma invoice is not a VAT invoice",
-    .advance_note = "Advance payment for order",
-    .qr = "KSeF verification code (KOD I)",
-    .delivery_to = "Delivery address",
-    .ptu = "VAT",
-    .sum = "Total",
-    .refund_note = "Return of goods sold on a receipt",
-    .ksef_offline = "OFFLINE",
-    .pay = {{"cash", "cash"},
-	    {"card", "card"},
-	    {"transfer", "bank transfer"},
-	    {"online", "online payment"},
-	    {"cod", "cash on delivery"},
-	    {"blik", "BLIK"},
-	    {"voucher", "voucher"},
-	    {"other", "other"},
-	    {NULL, NULL}},
-};
-
 struct lay {
 	struct pdf *p;
 	const struct docs_pdf_input *in;
-	const struct labels *L;
+	const struct docs_pdf_labels *L;
 	bool en;
 	double y;
 };
@@ -398,7 +252,7 @@ static const struct col line_cols[] = {{20, AL_R}, {161, AL_L}, {40, AL_R},
 /* The lines of `d` with net, rate, VAT and gross. */
 static void lines_table(struct lay *l, const struct document *d)
 {
-	const struct labels *L = l->L;
+	const struct docs_pdf_labels *L = l->L;
 	const char *head[] = {L->lp,  L->name, L->qty, L->unit, L->price,
 			      L->net, "VAT",   L->vat, L->gross};
 	struct table t = {line_cols, 9, head, ML};
@@ -427,7 +281,7 @@ static const struct col sum_cols[] = {{70, AL_L}, {75, AL_R}, {75, AL_R}, {80, A
 static void vat_table(struct lay *l, const struct doc_vat_sum *s, size_t n, int64_t net,
 		      int64_t tax, int64_t gross, const char *title)
 {
-	const struct labels *L = l->L;
+	const struct docs_pdf_labels *L = l->L;
 	const char *head[] = {L->rate, L->net, L->vat, L->gross};
 	struct table t = {sum_cols, 4, head, MR - 300};
 	char a[32], b[32], c[32], r[16];
@@ -478,6 +332,8 @@ static void header(struct lay *l)
 	pdf_set_title(l->p, t);
 	text(l, ML, y - 15, 15, 1, t);
 	y -= 20;
+	if (d->state == DOC_CANCELLED)
+		text(l, ML, y - 10, 10, 1, l->L->cancelled), y -= 13;
 	if (d->kind == DOC_RECEIPT || d->kind == DOC_RECEIPT_NIP)
 		text(l, ML, y - 8, 8, 1, l->L->receipt_note), y -= 11;
 	else if (d->kind == DOC_PROFORMA)
@@ -485,7 +341,7 @@ static void header(struct lay *l)
 	else if (d->kind == DOC_REFUND)
 		text(l, ML, y - 8, 8, 1, l->L->refund_note), y -= 11;
 	{
-		double ry = TOP - 30 - (y < TOP - 20 ? 11 : 0);
+		double ry = TOP - 30 - (y < TOP - 20 ? TOP - 20 - y : 0);
 		char s[160];
 		snprintf(s, sizeof(s), "%s: %s", l->L->issue_date, d->issue_date);
 		text_r(l, MR, ry, FS, 0, s);
@@ -874,11 +730,9 @@ int docs_pdf_layout(const struct docs_pdf_input *in, struct buf *out)
 
 	if (!in || !in->d || !in->seller || !in->font || !in->lang || !out)
 		return -PL_EINVAL;
-	if (strcmp(in->lang, "pl") == 0)
-		l.L = &L_PL;
-	else if (strcmp(in->lang, "en") == 0)
-		l.L = &L_EN, l.en = true;
-	else
+	l.L = docs_pdf_labels(in->lang);
+	l.en = strcmp(in->lang, "en") == 0;
+	if (!l.L)
 		return -PL_EINVAL;
 	if ((unsigned)in->d->kind >= DOC_KIND_COUNT || !l.L->title[in->d->kind])
 		return -PL_EINVAL;

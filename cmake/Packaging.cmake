@@ -54,7 +54,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${pl_deb_arch})
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cups-daemon")
+# PDF output (docs pdf) opens these on first use (pdf/pdf_lazy.c): without them
+# only that command fails, saying which package is missing.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
+  "cups-daemon, libharfbuzz-subset0, libqrencode4, fonts-dejavu-core")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${PL_PKG}/conffiles ${PL_PKG}/postinst ${PL_PKG}/prerm ${PL_PKG}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)

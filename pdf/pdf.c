@@ -461,7 +461,9 @@ static void put(struct wr *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A Flate stream object; `extra` goes into its dictionary. */
+/* A Flate stream object; `extra` goes into its dictionary. Level 1: zlib
+ * was a third of a PDF's time at level 6; level 1 is ~25% more PDFs/s for
+ * ~8% more bytes (bench_pdf: 17.6 -> 19.0 KB an invoice). */
 static void stream_obj(struct wr *w, size_t id, const char *extra, const void *data, size_t len)
 {
 	uLongf zlen;
@@ -475,7 +477,7 @@ static void stream_obj(struct wr *w, size_t id, const char *extra, const void *d
 		w->rc = -PL_ENOMEM;
 		return;
 	}
-	if (compress2(z, &zlen, data, (uLong)len, 6) != Z_OK) {
+	if (compress2(z, &zlen, data, (uLong)len, Z_BEST_SPEED) != Z_OK) {
 		free(z);
 		w->rc = -PL_EIO;
 		return;

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	take(&p, &left, o.buyer.billing.street, sizeof(o.buyer.billing.street));
 	take(&p, &left, o.buyer.billing.city, sizeof(o.buyer.billing.city));
 	take(&p, &left, o.payment.type, sizeof(o.payment.type));
-	for (int i = 0; i < 40 && left; i++) {
+	for (int i = 0; i < 16 && left; i++) {
 		struct order_line l = {0};
 		char q[4];
 		take(&p, &left, l.name, sizeof(l.name));

@@ -122,6 +122,9 @@ check 'grep -qF "Faktura proforma nr PRO/2026/0001" "$T/pro.txt" && grep -qF "ni
 check 'grep -qF "Do zapłaty: 264,86 PLN" "$T/pro.txt"' "proforma total"
 pdftoppm -r 100 -png -f 1 -l 1 "$T/pro.pdf" "$T/pro"
 check '! zbarimg -q --raw "$T"/pro-1.png >/dev/null 2>&1' "no KSeF QR code on a proforma"
+pl docs cancel PRO/2026/0001 --reason "klient zrezygnował" >/dev/null 2>"$T/e"
+pl docs pdf PRO/2026/0001 -o "$T/pro-c.pdf" && pdftotext "$T/pro-c.pdf" "$T/pro-c.txt"
+check 'grep -qF "DOKUMENT ANULOWANY" "$T/pro-c.txt" && ! grep -qF "ANULOWANY" "$T/pro.txt"' "a cancelled document says so ($(cat "$T/e"))"
 WZ=$(sqlite3 "$T/p.db" "select number from documents where kind = 'wz'")
 pl docs pdf "$WZ" -o "$T/wz.pdf" && pdftotext -layout "$T/wz.pdf" "$T/wz.txt"
 wellformed "$T/wz.pdf" WZ
