@@ -255,7 +255,8 @@ static void test_parsers(void)
 	CHECK_INT(fkt_parse_list(list, strlen(list), "invoice:shop:A", &v, &n), -PL_ENOTFOUND);
 	CHECK_INT(fkt_parse_list("{}", 2, "x", &v, &n), -PL_EPROTO);
 	CHECK(fkt_gov_ok("ok") && fkt_gov_ok("demo_ok") && !fkt_gov_ok("processing"));
-	CHECK(fkt_gov_pending("processing") && fkt_gov_pending("") && !fkt_gov_pending("send_error"));
+	CHECK(fkt_gov_pending("processing") && fkt_gov_pending("") &&
+	      !fkt_gov_pending("send_error"));
 	CHECK(fkt_kind_ksef("vat") && fkt_kind_ksef("correction") && !fkt_kind_ksef("proforma"));
 }
 
