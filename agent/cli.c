@@ -9,6 +9,7 @@
 #include "agent/cli.h"
 #include "agent/config.h"
 #include "agent/import.h"
+#include "agent/webauth.h"
 #include "agent/jobs_cli.h"
 #include "effects/label.h"
 #include "agent/process.h"
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Worker threads of `packline run` (PL_JOURNAL_WORKERS, default 2). */
@@ -1954,6 +1956,60 @@ static int cmd_sim(struct cli *cli, int argc, char **argv)
 	return sim_cli_main(argc - 1, argv + 1);
 }
 
+/* `web passwd`: read a password (no echo on a terminal, else one line of
+ * stdin) and print its scrypt hash for [web] password_hash (agent/webauth.h). */
+static int cmd_web_passwd(struct cli *cli, int argc, char **argv)
+{
+	char pass[WEBAUTH_PASSWORD_MAX + 2], hash[WEBAUTH_HASH_MAX];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t len;
+	int rc;
+
+	(void)cli;
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: packline web passwd  (the password on stdin)\n");
+		return CLI_EUSAGE;
+	}
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fprintf(stderr, "password: ");
+	}
+	if (!fgets(pass, sizeof(pass), stdin))
+		pass[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	len = strcspn(pass, "\r\n");
+	if (len > WEBAUTH_PASSWORD_MAX) {
+		fprintf(stderr, "packline: the password is longer than %d bytes\n",
+			WEBAUTH_PASSWORD_MAX);
+		rc = CLI_EINPUT;
+		goto out;
+	}
+	pass[len] = '\0';
+	if (len < 8) {
+		fprintf(stderr, "packline: a password of at least 8 characters, please\n");
+		rc = CLI_EINPUT;
+		goto out;
+	}
+	rc = webauth_hash(pass, hash);
+	if (rc) {
+		fprintf(stderr, "packline: cannot hash the password: %s\n", pl_strerror(rc));
+		rc = exit_for(rc);
+		goto out;
+	}
+	printf("%s\n", hash);
+	rc = CLI_OK;
+out:
+	explicit_bzero(pass, sizeof(pass));
+	return rc;
+}
+
 static int cmd_version(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -2035,6 +2091,9 @@ static const struct cli_cmd commands[] = {
      "Print the order's shipping label ([label]); a second call prints nothing new."},
     {"label", "reprint", cmd_label_reprint, "label reprint ORDER",
      "Print the same label bytes again (never a new shipment); logged in the audit log."},
+    {"web", "passwd", cmd_web_passwd, "web passwd",
+     "Read a password (stdin; not echoed on a terminal) and print its scrypt hash for\n"
+     "[web] password_hash."},
     {"jobs", "list", cmd_jobs_list, "jobs list [--state S] [--kind K] [--order ORDER] [--limit N]",
      "List the journal's jobs with state, hold, attempts, resource, owner/lease, age and\n"
      "message; a job the agent cannot settle by itself is marked for you."},
