@@ -1055,6 +1055,17 @@ static int match_number(const struct document *d, void *arg)
 	return 0;
 }
 
+/* The same, newest first: keep going, so the last match is the oldest
+ * document of that number (what the id-ordered scan found first). */
+static int match_number_oldest(const struct document *d, void *arg)
+{
+	struct find_doc *fd = arg;
+
+	if (strcmp(d->number, fd->number) == 0)
+		fd->id = d->id;
+	return 0;
+}
+
 /* A document named NUMBER or #ID into *id; 0 or an exit code (message
  * printed). The store must be open. */
 static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
@@ -1070,8 +1081,20 @@ static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
 			return CLI_EUSAGE;
 		}
 		fd.id = n;
-	} else if (store_doc_list(cli->store, &f, match_number, &fd) < 0) {
-		return exit_for(-PL_ESTORE);
+	} else {
+		/* the number through the search index (a page at a time), then
+		 * the exact match: no scan of every document */
+		struct store_doc_query q = {.search = arg, .limit = STORE_DOC_QUERY_MAX};
+		int64_t next = 0;
+		int rc;
+		do {
+			rc = store_doc_query(cli->store, &q, match_number_oldest, &fd, &next);
+			q.after = next;
+		} while (!rc && next);
+		if (rc == -PL_EINVAL) /* not searchable text: look at every number */
+			rc = store_doc_list(cli->store, &f, match_number, &fd);
+		if (rc < 0)
+			return exit_for(-PL_ESTORE);
 	}
 	if (fd.id <= 0) {
 		fprintf(stderr, "packline: no document '%s'\n", arg);
