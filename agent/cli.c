@@ -10,6 +10,7 @@
 #include "agent/config.h"
 #include "agent/docs_pdf.h"
 #include "agent/import.h"
+#include "agent/webauth.h"
 #include "agent/jobs_cli.h"
 #include "effects/label.h"
 #include "agent/process.h"
@@ -52,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Worker threads of `packline run` (PL_JOURNAL_WORKERS, default 2). */
@@ -1065,6 +1067,17 @@ static int match_number(const struct document *d, void *arg)
 	return 0;
 }
 
+/* The same, newest first: keep going, so the last match is the oldest
+ * document of that number (what the id-ordered scan found first). */
+static int match_number_oldest(const struct document *d, void *arg)
+{
+	struct find_doc *fd = arg;
+
+	if (strcmp(d->number, fd->number) == 0)
+		fd->id = d->id;
+	return 0;
+}
+
 /* A document named NUMBER or #ID into *id; 0 or an exit code (message
  * printed). The store must be open. */
 static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
@@ -1080,8 +1093,20 @@ static int resolve_doc(struct cli *cli, const char *arg, int64_t *id)
 			return CLI_EUSAGE;
 		}
 		fd.id = n;
-	} else if (store_doc_list(cli->store, &f, match_number, &fd) < 0) {
-		return exit_for(-PL_ESTORE);
+	} else {
+		/* the number through the search index (a page at a time), then
+		 * the exact match: no scan of every document */
+		struct store_doc_query q = {.search = arg, .limit = STORE_DOC_QUERY_MAX};
+		int64_t next = 0;
+		int rc;
+		do {
+			rc = store_doc_query(cli->store, &q, match_number_oldest, &fd, &next);
+			q.after = next;
+		} while (!rc && next);
+		if (rc == -PL_EINVAL) /* not searchable text: look at every number */
+			rc = store_doc_list(cli->store, &f, match_number, &fd);
+		if (rc < 0)
+			return exit_for(-PL_ESTORE);
 	}
 	if (fd.id <= 0) {
 		fprintf(stderr, "packline: no document '%s'\n", arg);
@@ -2196,6 +2221,60 @@ static int cmd_sim(struct cli *cli, int argc, char **argv)
 	return sim_cli_main(argc - 1, argv + 1);
 }
 
+/* `web passwd`: read a password (no echo on a terminal, else one line of
+ * stdin) and print its scrypt hash for [web] password_hash (agent/webauth.h). */
+static int cmd_web_passwd(struct cli *cli, int argc, char **argv)
+{
+	char pass[WEBAUTH_PASSWORD_MAX + 2], hash[WEBAUTH_HASH_MAX];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t len;
+	int rc;
+
+	(void)cli;
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: packline web passwd  (the password on stdin)\n");
+		return CLI_EUSAGE;
+	}
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fprintf(stderr, "password: ");
+	}
+	if (!fgets(pass, sizeof(pass), stdin))
+		pass[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	len = strcspn(pass, "\r\n");
+	if (len > WEBAUTH_PASSWORD_MAX) {
+		fprintf(stderr, "packline: the password is longer than %d bytes\n",
+			WEBAUTH_PASSWORD_MAX);
+		rc = CLI_EINPUT;
+		goto out;
+	}
+	pass[len] = '\0';
+	if (len < 8) {
+		fprintf(stderr, "packline: a password of at least 8 characters, please\n");
+		rc = CLI_EINPUT;
+		goto out;
+	}
+	rc = webauth_hash(pass, hash);
+	if (rc) {
+		fprintf(stderr, "packline: cannot hash the password: %s\n", pl_strerror(rc));
+		rc = exit_for(rc);
+		goto out;
+	}
+	printf("%s\n", hash);
+	rc = CLI_OK;
+out:
+	explicit_bzero(pass, sizeof(pass));
+	return rc;
+}
+
 static int cmd_version(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -2286,6 +2365,9 @@ static const struct cli_cmd commands[] = {
      "Print the order's shipping label ([label]); a second call prints nothing new."},
     {"label", "reprint", cmd_label_reprint, "label reprint ORDER",
      "Print the same label bytes again (never a new shipment); logged in the audit log."},
+    {"web", "passwd", cmd_web_passwd, "web passwd",
+     "Read a password (stdin; not echoed on a terminal) and print its scrypt hash for\n"
+     "[web] password_hash."},
     {"jobs", "list", cmd_jobs_list, "jobs list [--state S] [--kind K] [--order ORDER] [--limit N]",
      "List the journal's jobs with state, hold, attempts, resource, owner/lease, age and\n"
      "message; a job the agent cannot settle by itself is marked for you."},
