@@ -82,9 +82,12 @@ pdftotext -layout "$T/fv.pdf" "$T/fv.txt"
 # -o onto a FIFO (as onto /dev/null): written in place, the node stays a FIFO
 mkfifo "$T/fifo"
 cat "$T/fifo" >"$T/fifo.got" &
+reader=$!
 pl docs pdf FV/2026/0001 -o "$T/fifo" 2>"$T/e"
 rc=$?
-wait
+# the reader ends when the writer closes; if nothing ever opened the FIFO, end it
+[ $rc = 0 ] || kill "$reader" 2>/dev/null
+wait "$reader"
 check '[ $rc = 0 ] && [ -p "$T/fifo" ] && cmp -s "$T/fifo.got" "$T/fv.pdf"' \
 	"-o FIFO: the PDF went through it and it is still a FIFO (rc $rc: $(cat "$T/e"))"
 for s in "Faktura VAT nr FV/2026/0001" "Hurtownia Łódzka „Żółw” sp. z o.o." "NIP: 5261040828" \
