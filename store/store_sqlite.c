@@ -2974,7 +2974,7 @@ static int sq_doc_pay(struct store *base, int64_t id, int64_t amount, const char
 	struct document d;
 	sqlite3_stmt *st = NULL;
 	char detail[160];
-	int64_t paid, total;
+	int64_t paid = 0, total = 0; /* set by the read below; 0 keeps gcc -O2 for ARM quiet */
 	int rc, ret;
 
 	if (amount <= 0 || amount > ORDER_MONEY_MAX || !actor || !actor[0])
