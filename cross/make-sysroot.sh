@@ -110,6 +110,11 @@ rm -rf "$tmp/dev" "$tmp/proc" "$tmp/sys" "$tmp/run" "$tmp/tmp" \
 	"$tmp/etc/resolv.conf" "$tmp/etc/hosts" "$tmp/etc/hostname" "$tmp/etc/localtime" \
 	"$tmp/etc/timezone" "$tmp/etc/mtab"
 
+# Nor any guest program: the -dev packages pull in e.g. python3 (libglib2.0-dev-bin
+# for HarfBuzz), and a test's exec of /usr/bin/python3 (the host's fake servers)
+# would be opened under the prefix and fail as a foreign ELF.
+rm -rf "$tmp/usr/bin" "$tmp/bin" "$tmp/usr/sbin" "$tmp/sbin" 2>/dev/null || true
+
 # Extract-only leaves apt's downloads and lists: not needed for linking.
 rm -rf "$tmp/var/cache/apt/archives"/*.deb "$tmp/var/lib/apt/lists"/* 2>/dev/null || true
 echo "$stamp" >"$tmp/.packline-sysroot"
